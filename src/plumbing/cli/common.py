@@ -1,0 +1,46 @@
+"""What every command shares: running a function that returns an exit code, and turning user
+mistakes into one line on stderr instead of a traceback."""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+from plumbing.findings import EXIT_USAGE, PlumbingError
+
+
+def exits(fn):
+    """Wrap a click callback whose body returns an exit code; PlumbingError -> one line."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            code = fn(*args, **kwargs)
+        except PlumbingError as exc:
+            click.echo(f"{click.get_current_context().command_path}: {exc}", err=True)
+            code = exc.exit_code
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            code = 130
+        sys.exit(code or 0)
+
+    return wrapper
+
+
+root_option = click.option(
+    "--root", type=click.Path(file_okay=False), default=None,
+    help="The plumbing repository (default: nearest folder with plumbing.yaml, or $PLUMBING_ROOT).",
+)
+
+output_option = click.option(
+    "--output", "-o", "output", type=click.Choice(["text", "json"]), default="text",
+    show_default=True, help="Print for people (text) or machines (json).",
+)
+
+
+def usage_error(message: str) -> PlumbingError:
+    err = PlumbingError(message)
+    err.exit_code = EXIT_USAGE
+    return err

@@ -1,0 +1,66 @@
+"""The two console scripts, `plumbing` and `release`, as lazy click groups.
+
+Each subcommand is named here as "module:attribute" and imported only when invoked: keeping
+start-up cheap is what lets `release nightly` stay within 2x of importing yaml and jinja2.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from plumbing import __version__
+
+# command name -> "module:attribute" (module relative to plumbing.cli)
+RELEASE_COMMANDS = {
+    "nightly": "release_cmds:nightly",
+    "full": "release_cmds:full",
+    "check": "release_cmds:check",
+    "list": "release_cmds:list_projects",
+    "verify-images": "release_tools:verify_images",
+    "rewrite-devel": "release_tools:rewrite_devel",
+    "derive-notags": "release_tools:derive_notags",
+}
+
+PLUMBING_COMMANDS = {
+    "config": "config_cmds:config_group",
+}
+
+
+class LazyGroup(click.Group):
+    def __init__(self, *args, lazy: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
+
+    def get_command(self, ctx, cmd_name):
+        if cmd_name in self.lazy:
+            module_name, attr = self.lazy[cmd_name].split(":")
+            module = importlib.import_module(f"plumbing.cli.{module_name}")
+            return getattr(module, attr)
+        return super().get_command(ctx, cmd_name)
+
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(cls=LazyGroup, lazy=RELEASE_COMMANDS, context_settings=CONTEXT)
+@click.version_option(__version__, prog_name="release")
+def release():
+    """Render, check, plan, run and publish Tekton releases.
+
+    \b
+    release nightly pipeline                      plan tonight's nightly (no cluster needed)
+    release full pipeline --version v1.2.3 --revision SHA
+    release check [PROJECT]                       validate config and templates, write nothing
+    release list                                  the configured projects
+    """
+
+
+@click.group(cls=LazyGroup, lazy=PLUMBING_COMMANDS, context_settings=CONTEXT)
+@click.version_option(__version__, prog_name="plumbing")
+def plumbing():
+    """CI/CD plumbing as code: lint, infrastructure plan, images, graphs, dashboard."""

@@ -1,0 +1,351 @@
+"""Loading and checking the repository's config: plumbing.yaml and releases/<project>.yaml.
+
+This is the single loader the release CLI, the linter and the Pulumi program share. Every
+problem becomes a Finding naming file, line and column; `load_repo` raises ConfigError when
+there is any, so nothing downstream ever sees a half-valid config. The returned config is the
+effective one: every default filled in, so what is written beside a release is what ran.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from functools import cache
+from pathlib import Path
+
+from plumbing.findings import ConfigError, Finding
+from plumbing.yamlpos import Document, YamlSyntaxError, load_one
+
+ORG_FILE = "plumbing.yaml"
+RELEASES_DIR = "releases"
+SCHEMA_DIR = Path(__file__).parent / "schemas"
+
+# Platforms ko and Tekton's base images can build for.
+KNOWN_PLATFORMS = frozenset({
+    "linux/amd64", "linux/arm64", "linux/arm/v7", "linux/arm/v6", "linux/386",
+    "linux/s390x", "linux/ppc64le", "linux/riscv64", "windows/amd64",
+})
+DEFAULT_PLATFORMS = ["linux/amd64", "linux/arm64", "linux/s390x", "linux/ppc64le"]
+DEFAULT_TIMEOUTS = {"pipeline": "3h", "tests": "1h", "publish": "2h"}
+
+_GO_DURATION = re.compile(r"^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$")
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+_TAG = re.compile(r"^[^@]+:([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$")
+
+
+@dataclass
+class Repo:
+    """The repository's config, fully defaulted and checked."""
+
+    root: Path
+    org: dict
+    projects: dict[str, dict] = field(default_factory=dict)
+
+    def project(self, name: str) -> dict:
+        try:
+            return self.projects[name]
+        except KeyError:
+            known = ", ".join(sorted(self.projects)) or "none"
+            raise ConfigError(f"unknown project {name!r}; known projects: {known}") from None
+
+
+def find_root(start: str | os.PathLike | None = None) -> Path:
+    """The plumbing repository: $PLUMBING_ROOT, or the nearest folder holding plumbing.yaml."""
+    env = os.environ.get("PLUMBING_ROOT")
+    if env and start is None:
+        root = Path(env)
+        if not (root / ORG_FILE).is_file():
+            raise ConfigError(f"PLUMBING_ROOT={env}: no {ORG_FILE} there")
+        return root.resolve()
+    here = Path(start or os.getcwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / ORG_FILE).is_file():
+            return folder
+    raise ConfigError(
+        f"no {ORG_FILE} in {here} or any parent; run from the plumbing repository or set PLUMBING_ROOT"
+    )
+
+
+# --- reading and schema checks -------------------------------------------------------------
+
+@cache
+def _schema(name: str):
+    import yamale  # imported here: only needed when a file is actually validated
+
+    return yamale.make_schema(SCHEMA_DIR / name, parser="PyYAML")
+
+
+def read_yaml(path: Path, display: str) -> tuple[Document | None, list[Finding]]:
+    """Parse one YAML file; a syntax error becomes a finding instead of an exception."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Finding(display, 1, 1, "error", "config-read", f"cannot read: {exc}")]
+    try:
+        return load_one(text), []
+    except YamlSyntaxError as exc:
+        return None, [Finding(display, exc.line, exc.column, "error", "yaml-syntax", str(exc))]
+
+
+def schema_findings(doc: Document, schema_name: str, display: str, rule: str) -> list[Finding]:
+    """Validate `doc` against a yamale schema and map yamale's dotted paths to positions."""
+    import yamale
+
+    if not isinstance(doc.data, dict):
+        return [Finding(display, 1, 1, "error", rule, "expected a mapping at the top level")]
+    results = yamale.validate(_schema(schema_name), [(doc.data, display)], strict=True,
+                              _raise_error=False)
+    out = []
+    for result in results:
+        for err in result.errors:
+            dotted, _, message = err.partition(": ")
+            path = tuple(int(p) if p.isdigit() else p for p in dotted.split(".") if p)
+            line, col = doc.position(path)
+            field_name = dotted or "(top)"
+            out.append(Finding(display, line, col, "error", rule, f"{field_name}: {message}"))
+    return out
+
+
+def _walk_strings(data, path=()):
+    if isinstance(data, str):
+        yield path, data
+    elif isinstance(data, dict):
+        for k, v in data.items():
+            yield from _walk_strings(v, path + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _walk_strings(v, path + (i,))
+
+
+def unsafe_string_findings(doc: Document, display: str) -> list[Finding]:
+    """Strings Tekton would rewrite or that no field of ours should hold."""
+    out = []
+    for path, value in _walk_strings(doc.data):
+        dotted = ".".join(map(str, path))
+        problem = unsafe_text(value)
+        if problem:
+            line, col = doc.position(path)
+            out.append(Finding(display, line, col, "error", "config-unsafe-value", f"{dotted}: {problem}"))
+    return out
+
+
+def unsafe_text(value: str) -> str | None:
+    """Why `value` may not reach a Tekton document, or None. Shared with CLI flag checks."""
+    if "$(" in value:
+        return "contains '$(', which Tekton would substitute at run time"
+    if any(ord(c) < 32 and c not in "\n\t" for c in value) or "\x7f" in value:
+        return "contains a control character"
+    return None
+
+
+# --- defaults and cross-field checks -------------------------------------------------------
+
+def effective_project(raw: dict, org: dict) -> dict:
+    """The project with every default filled in."""
+    p = copy.deepcopy(raw)
+    org_defaults = org.get("defaults") or {}
+    p.setdefault("description", "")
+    p.setdefault("default_branch", "main")
+    ko = p.setdefault("ko", {})
+    ko.setdefault("config", ["config/"])
+    ko.setdefault("naming", "preserve-import-paths")
+    plats = p.setdefault("platforms", {})
+    plats.setdefault("build", list(org_defaults.get("platforms") or DEFAULT_PLATFORMS))
+    plats.setdefault("publish", list(plats["build"]))
+    p.setdefault("extra_files", [])
+    tests = p.setdefault("tests", {})
+    tests.setdefault("nightly", True)
+    tests.setdefault("full", True)
+    nightly = p.setdefault("nightly", {})
+    nightly.setdefault("enabled", "schedule" in nightly)
+    nightly.setdefault("schedule", None)
+    timeouts = p.setdefault("timeouts", {})
+    for key, value in DEFAULT_TIMEOUTS.items():
+        timeouts.setdefault(key, org_defaults.get("timeout") if key == "pipeline" and org_defaults.get("timeout") else value)
+    return p
+
+
+def parse_go_duration(text: str) -> float | None:
+    """Seconds in a Go duration string such as '1h30m', or None when it does not parse."""
+    if not isinstance(text, str) or not _GO_DURATION.match(text):
+        return None
+    units = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+    return sum(float(n) * units[u] for n, u in re.findall(r"([0-9.]+)(ns|us|µs|ms|s|m|h)", text))
+
+
+def image_pin_problem(ref: str) -> str | None:
+    """Why an image reference is not pinned, or None when it is (by digest, or a non-latest tag)."""
+    if _DIGEST.search(ref):
+        return None
+    match = _TAG.match(ref.rsplit("/", 1)[-1] if "/" in ref else ref)
+    if not match:
+        return "is not pinned by tag or digest"
+    if match.group(1).startswith("latest"):
+        return f"uses the moving tag {match.group(1)!r}; pin a version or a digest"
+    return None
+
+
+def cron_problem(expr: str) -> str | None:
+    from cronsim import CronSim, CronSimError
+
+    try:
+        CronSim(expr, datetime(2026, 1, 1, tzinfo=timezone.utc))
+    except (CronSimError, ValueError, TypeError) as exc:
+        return f"invalid cron expression {expr!r}: {exc}"
+    return None
+
+
+def cron_minutes(expr: str, days: int = 8, limit: int = 5000) -> set[datetime]:
+    """The firing times of `expr` over `days` days (a week and a day, so weekly jobs count)."""
+    from cronsim import CronSim
+
+    start = datetime(2026, 1, 5, tzinfo=timezone.utc)  # a Monday
+    end = start + timedelta(days=days)
+    out = set()
+    for when in CronSim(expr, start - timedelta(minutes=1)):
+        if when >= end or len(out) >= limit:
+            break
+        out.add(when)
+    return out
+
+
+def _project_findings(p: dict, doc: Document, display: str, stem: str) -> list[Finding]:
+    out = []
+
+    def add(path, message, rule="release-config"):
+        line, col = doc.position(path)
+        out.append(Finding(display, line, col, "error", rule, message))
+
+    if p["name"] != stem:
+        add(("name",), f"name: {p['name']!r} must match the file name {stem!r}")
+    for kind in ("build", "publish"):
+        for i, plat in enumerate(p["platforms"][kind]):
+            if plat not in KNOWN_PLATFORMS:
+                add(("platforms", kind, i), f"platforms.{kind}.{i}: unknown platform {plat!r}; "
+                    f"known: {', '.join(sorted(KNOWN_PLATFORMS))}")
+    missing = [x for x in p["platforms"]["build"] if x not in p["platforms"]["publish"]]
+    if missing:
+        add(("platforms", "publish"), f"platforms.publish: misses built platforms {', '.join(missing)}")
+    if len(set(p["images"])) != len(p["images"]):
+        add(("images",), "images: lists an image twice")
+    names = [f["name"] for f in p["extra_files"]]
+    for reserved in ("release.yaml", "release.notags.yaml", "logs.txt"):
+        if reserved in names:
+            add(("extra_files",), f"extra_files: {reserved} is written by the release itself")
+    if len(set(names)) != len(names):
+        add(("extra_files",), "extra_files: a file name appears twice")
+    for key, value in p["timeouts"].items():
+        if parse_go_duration(value) is None:
+            add(("timeouts", key), f"timeouts.{key}: {value!r} is not a duration such as 1h30m")
+    if all(parse_go_duration(v) is not None for v in p["timeouts"].values()):
+        total = parse_go_duration(p["timeouts"]["pipeline"])
+        for key in ("tests", "publish"):
+            if total and parse_go_duration(p["timeouts"][key]) > total:
+                add(("timeouts", key), f"timeouts.{key}: longer than timeouts.pipeline")
+    nightly = p["nightly"]
+    if nightly["enabled"] and not nightly["schedule"]:
+        add(("nightly",), "nightly: enabled without a schedule")
+    if nightly["schedule"]:
+        problem = cron_problem(nightly["schedule"])
+        if problem:
+            add(("nightly", "schedule"), f"nightly.schedule: {problem}")
+    return out
+
+
+def _org_findings(org: dict, doc: Document, display: str) -> list[Finding]:
+    out = []
+    for tool, ref in org.get("tool_images", {}).items():
+        problem = image_pin_problem(ref)
+        if problem:
+            line, col = doc.position(("tool_images", tool))
+            out.append(Finding(display, line, col, "error", "config-unpinned-image",
+                               f"tool_images.{tool}: {ref} {problem}"))
+    for required in ("git", "go", "ko", "plumbing"):
+        if required not in org.get("tool_images", {}):
+            line, col = doc.position(("tool_images",))
+            out.append(Finding(display, line, col, "error", "plumbing-config",
+                               f"tool_images: missing {required!r}, which the release tasks run"))
+    buckets = org.get("buckets", {})
+    if buckets.get("nightly") and buckets.get("nightly") == buckets.get("release"):
+        line, col = doc.position(("buckets", "nightly"))
+        out.append(Finding(display, line, col, "error", "plumbing-config",
+                           "buckets: nightly and release must be different buckets"))
+    return out
+
+
+def check_repo(root: Path) -> tuple[Repo | None, list[Finding]]:
+    """Load and check everything; returns the repo (None if unusable) and all findings."""
+    findings: list[Finding] = []
+    org_path = root / ORG_FILE
+    org_doc, errs = read_yaml(org_path, ORG_FILE)
+    findings += errs
+    org = None
+    if org_doc is not None:
+        errs = schema_findings(org_doc, "plumbing.yaml", ORG_FILE, "plumbing-config")
+        errs += unsafe_string_findings(org_doc, ORG_FILE)
+        findings += errs
+        if not errs:
+            org = org_doc.data
+            findings += _org_findings(org, org_doc, ORG_FILE)
+
+    projects: dict[str, dict] = {}
+    seen: dict[str, str] = {}
+    schedules: list[tuple[str, str, Document, str]] = []
+    for path in sorted((root / RELEASES_DIR).glob("*.y*ml")):
+        display = f"{RELEASES_DIR}/{path.name}"
+        doc, errs = read_yaml(path, display)
+        findings += errs
+        if doc is None:
+            continue
+        errs = schema_findings(doc, "release.yaml", display, "release-config")
+        errs += unsafe_string_findings(doc, display)
+        findings += errs
+        if errs or org is None:
+            continue
+        p = effective_project(doc.data, org)
+        findings += _project_findings(p, doc, display, path.stem.removesuffix(".yaml"))
+        if p["name"] in seen:
+            line, col = doc.position(("name",))
+            findings.append(Finding(display, line, col, "error", "release-config",
+                                    f"name: {p['name']!r} is already used by {seen[p['name']]}"))
+            continue
+        seen[p["name"]] = display
+        projects[p["name"]] = p
+        if p["nightly"]["enabled"] and p["nightly"]["schedule"] and not cron_problem(p["nightly"]["schedule"]):
+            schedules.append((p["name"], p["nightly"]["schedule"], doc, display))
+
+    findings += _schedule_clashes(schedules)
+    if org is None:
+        return None, findings
+    return Repo(root=root, org=org, projects=projects), findings
+
+
+def _schedule_clashes(schedules) -> list[Finding]:
+    """Two nightlies starting in the same minute compete for the same nodes and registry."""
+    out = []
+    fired = [(name, expr, doc, display, cron_minutes(expr)) for name, expr, doc, display in schedules]
+    for i, (name, expr, doc, display, minutes) in enumerate(fired):
+        for other, other_expr, _, other_display, other_minutes in fired[:i]:
+            common = minutes & other_minutes
+            if common:
+                first = min(common).strftime("%a %H:%M")
+                line, col = doc.position(("nightly", "schedule"))
+                out.append(Finding(display, line, col, "error", "release-config",
+                                   f"nightly.schedule: {expr!r} starts in the same minute as "
+                                   f"{other}'s {other_expr!r} ({other_display}), e.g. {first} UTC"))
+    return out
+
+
+def load_repo(root: str | os.PathLike | None = None) -> Repo:
+    """The checked, effective config; ConfigError (exit 2) naming every problem otherwise."""
+    root_path = Path(root).resolve() if root else find_root()
+    repo, findings = check_repo(root_path)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors or repo is None:
+        first = errors[0].format() if errors else f"{ORG_FILE}: unusable"
+        more = f" (and {len(errors) - 1} more; run `release check`)" if len(errors) > 1 else ""
+        raise ConfigError(first + more, findings=errors)
+    return repo
