@@ -1,0 +1,140 @@
+"""Release versions: nightly tags, strict semver, their order, and whether `latest/` moves.
+
+Nightly: `vYYYYMMDD-<first 10 hex of the commit>` (UTC date). Full: `vX.Y.Z`, strict semver
+without leading zeros. Nightlies order by date, then commit; releases by semver. `latest/`
+only ever moves up: a backport (lower than what was released) leaves it alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+NIGHTLY = "nightly"
+FULL = "full"
+
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
+_NIGHTLY_TAG = re.compile(r"^v(\d{4})(\d{2})(\d{2})-([0-9a-f]{10})$")
+# semver.org's regex, with the leading "v" we require.
+_FULL_TAG = re.compile(
+    r"^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+)
+
+
+class VersionError(ValueError):
+    """A version, revision or date the user gave is malformed."""
+
+
+@dataclass(frozen=True, order=False)
+class Version:
+    tag: str
+    kind: str  # NIGHTLY or FULL
+    key: tuple  # sort key within its kind
+
+    def __lt__(self, other: "Version") -> bool:
+        if self.kind != other.kind:
+            raise TypeError("nightly and full versions do not compare")
+        return self.key < other.key
+
+    def __gt__(self, other: "Version") -> bool:
+        return other < self
+
+
+def check_revision(revision: str) -> str:
+    if not isinstance(revision, str) or not _COMMIT.match(revision):
+        raise VersionError(f"revision {revision!r} is not a full 40-hex commit SHA (lowercase)")
+    return revision
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else _bad_date(text)
+    except ValueError:
+        return _bad_date(text)
+
+
+def _bad_date(text: str):
+    raise VersionError(f"date {text!r} is not a YYYY-MM-DD date")
+
+
+def nightly_tag(revision: str, day: date | None = None) -> str:
+    check_revision(revision)
+    day = day or datetime.now(timezone.utc).date()
+    return f"v{day:%Y%m%d}-{revision[:10]}"
+
+
+def parse(tag: str) -> Version:
+    """A nightly or full version; VersionError naming what is wrong otherwise."""
+    m = _NIGHTLY_TAG.match(tag or "")
+    if m:
+        y, mo, d, commit = m.groups()
+        try:
+            date(int(y), int(mo), int(d))
+        except ValueError:
+            raise VersionError(f"nightly version {tag!r} has an impossible date") from None
+        return Version(tag, NIGHTLY, (y + mo + d, commit))
+    return parse_full(tag)
+
+
+def parse_full(tag: str) -> Version:
+    import semver
+
+    m = _FULL_TAG.match(tag or "")
+    if not m:
+        raise VersionError(
+            f"version {tag!r} is not vX.Y.Z (strict semver with a leading 'v', no leading zeros)"
+        )
+    v = semver.Version.parse(tag[1:])
+    return Version(tag, FULL, _SemverKey(v))
+
+
+class _SemverKey(tuple):
+    """semver.Version order (pre-releases before the release, build metadata ignored)."""
+
+    def __new__(cls, v):
+        obj = super().__new__(cls, (str(v),))
+        obj.v = v
+        return obj
+
+    def __lt__(self, other):
+        return self.v.compare(other.v) < 0
+
+    def __gt__(self, other):
+        return self.v.compare(other.v) > 0
+
+    def __eq__(self, other):
+        return self.v.compare(other.v) == 0
+
+    def __hash__(self):
+        return hash(str(self.v))
+
+
+def highest(tags) -> Version | None:
+    """The highest version among `tags` (ignores tags that do not parse)."""
+    best = None
+    for tag in tags:
+        try:
+            v = parse(tag)
+        except VersionError:
+            continue
+        if best is None or (v.kind == best.kind and v > best):
+            best = v
+    return best
+
+
+def latest_moves(version: str, previous: str | None) -> tuple[bool, str]:
+    """Does `latest/` move to `version`, given the highest version already released?"""
+    new = parse(version)
+    if previous is None:
+        return True, f"no earlier {new.kind} version is known, so {version} becomes latest"
+    old = parse(previous)
+    if old.kind != new.kind:
+        raise VersionError(f"--previous {previous} is a {old.kind} version but {version} is {new.kind}")
+    if new.key == old.key:
+        return False, f"{version} is already the highest version"
+    if new > old:
+        return True, f"{version} is higher than {previous}"
+    return False, f"{version} is lower than {previous} (a backport): latest stays at {previous}"
