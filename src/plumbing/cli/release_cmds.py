@@ -1,0 +1,103 @@
+"""`release nightly|full|check|list`: thin click layer over plumbing.release."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from plumbing.cli.common import exits, root_option
+from plumbing.findings import EXIT_FAILED, EXIT_OK
+
+_output = click.option("--output", "output", type=click.Choice(["text", "json"]), default="text",
+                       show_default=True, help="Print the plan for people (text) or machines (json).")
+_out = click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+                    help="Where to write the rendered release [default: dist/<project>/<version>].")
+_apply = click.option("--apply", is_flag=True,
+                      help="Create the PipelineRun in the cluster (after pre-flight guards) and follow it.")
+_follow = click.option("--no-follow", is_flag=True, help="With --apply: create the run and return.")
+_logs = click.option("--logs", is_flag=True, help="With --apply: stream step logs while following.")
+_revision = click.option("--revision", metavar="SHA", help="The 40-hex commit to release.")
+_previous = click.option("--previous", metavar="VERSION",
+                         help="The highest version already released; latest/ moves only above it.")
+
+
+def _run(project, mode, *, root, out, output, apply, no_follow, logs, **kwargs) -> int:
+    from plumbing.release.command import run_release
+
+    return run_release(project, mode, root=root, out=out, output=output, apply=apply,
+                       follow=not no_follow, logs=logs, **kwargs)
+
+
+@click.command()
+@click.argument("project")
+@_revision
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="The nightly's date [default: today, UTC].")
+@_previous
+@_out
+@_output
+@_apply
+@_follow
+@_logs
+@root_option
+@exits
+def nightly(project, revision, day, previous, out, output, apply, no_follow, logs, root):
+    """Plan a nightly release of PROJECT: version vYYYYMMDD-<commit>, nightly bucket and registry.
+
+    Without --revision the tip of the project's default branch is resolved with git ls-remote.
+    """
+    return _run(project, "nightly", root=root, out=out, output=output, apply=apply,
+                no_follow=no_follow, logs=logs, revision=revision, day=day, previous=previous)
+
+
+@click.command()
+@click.argument("project")
+@click.option("--version", "version", metavar="vX.Y.Z", required=True, help="The release version.")
+@click.option("--revision", metavar="SHA", required=True, help="The 40-hex commit to release.")
+@_previous
+@_out
+@_output
+@_apply
+@_follow
+@_logs
+@root_option
+@exits
+def full(project, version, revision, previous, out, output, apply, no_follow, logs, root):
+    """Plan a full release vX.Y.Z of PROJECT from an exact commit."""
+    return _run(project, "full", root=root, out=out, output=output, apply=apply,
+                no_follow=no_follow, logs=logs, revision=revision, version=version, previous=previous)
+
+
+@click.command()
+@click.argument("projects", nargs=-1)
+@_output
+@root_option
+@exits
+def check(projects, output, root):
+    """Validate the config and render every (or each named) project in both modes; write nothing."""
+    from plumbing.release.command import run_check
+
+    return run_check(projects, root=root, output=output)
+
+
+@click.command("list")
+@_output
+@root_option
+@exits
+def list_projects(output, root):
+    """The configured projects, their images and nightly schedules."""
+    from plumbing.config import load_repo
+
+    repo = load_repo(root)
+    rows = [{"name": p["name"], "repository": p["repository"], "images": p["images"],
+             "nightly": p["nightly"]["schedule"] if p["nightly"]["enabled"] else None}
+            for p in repo.projects.values()]
+    if output == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return EXIT_OK
+    width = max((len(r["name"]) for r in rows), default=4)
+    for r in rows:
+        nightly_text = r["nightly"] or "no nightly"
+        click.echo(f"{r['name']:<{width}}  {nightly_text:<12}  {len(r['images'])} images  {r['repository']}")
+    return EXIT_OK if rows else EXIT_FAILED

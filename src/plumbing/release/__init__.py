@@ -1,0 +1,1 @@
+"""Release logic: plans, rendering, image checks, publishing, status."""

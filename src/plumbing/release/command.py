@@ -1,0 +1,92 @@
+"""The release commands' work, independent of click: each function returns an exit code."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from plumbing.config import check_repo, find_root, load_repo
+from plumbing.findings import EXIT_FAILED, EXIT_OK, PlumbingError
+from plumbing.release.plan import make_plan
+from plumbing.release.rendering import render_release, write_release
+from plumbing.versions import VersionError, parse_date
+
+
+def run_release(project: str, mode: str, *, root=None, out=None, output="text", apply=False,
+                follow=True, logs=False, revision=None, version=None, previous=None, day=None,
+                stdout=None) -> int:
+    stdout = stdout or sys.stdout
+    repo = load_repo(root)
+    try:
+        when = parse_date(day) if day else None
+    except VersionError as exc:
+        raise PlumbingError(str(exc)) from None
+    plan = make_plan(repo, project, mode, revision=revision, version=version, previous=previous, day=when)
+    rendered = render_release(repo, plan)
+    out_dir = Path(out) if out else repo.root / "dist" / plan.project / plan.version
+    written = write_release(repo, rendered, out_dir)
+    plan.files = [str(p) for p in written]
+    if output == "json":
+        stdout.write(json.dumps(plan.as_dict(), indent=2) + "\n")
+    else:
+        stdout.write(format_plan(plan))
+    if not apply:
+        return EXIT_OK
+    from plumbing.cluster.apply import apply_release
+
+    return apply_release(repo, plan.as_dict(), rendered.pipelinerun, follow=follow, logs=logs, out=stdout)
+
+
+def format_plan(plan) -> str:
+    lines = [
+        f"project    {plan.project}",
+        f"mode       {plan.mode}",
+        f"version    {plan.version}",
+        f"revision   {plan.revision}",
+        f"platforms  {', '.join(plan.platforms)}",
+        f"tests      {'run' if plan.run_tests else 'skipped in this mode'}",
+        "images",
+        *(f"  {img['name']:<20} {img['ref']}" for img in plan.images),
+        "publish",
+        f"  previous  {plan.publish['previous']}",
+        f"  latest    {plan.publish['latest'] or 'stays where it is'}",
+        f"            ({plan.publish['latest_reason']})",
+        "runs in",
+        f"  cluster   {plan.cluster['name']} (context {plan.cluster['context']})",
+        f"  namespace {plan.cluster['namespace']}, service account {plan.cluster['service_account']}",
+        "files",
+        *(f"  {f}" for f in plan.files),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def run_check(projects, *, root=None, output="text", stdout=None) -> int:
+    """Everything `release nightly|full` checks, for every project and mode, writing nothing."""
+    stdout = stdout or sys.stdout
+    root_path = Path(root).resolve() if root else find_root()
+    repo, findings = check_repo(root_path)
+    results = []
+    if repo is not None and not [f for f in findings if f.severity == "error"]:
+        names = list(projects) or sorted(repo.projects)
+        for name in names:
+            for mode, kwargs in (("nightly", {"revision": "0" * 40}),
+                                 ("full", {"revision": "0" * 40, "version": "v0.0.0"})):
+                try:
+                    render_release(repo, make_plan(repo, name, mode, **kwargs))
+                    results.append({"project": name, "mode": mode, "ok": True})
+                except PlumbingError as exc:
+                    results.append({"project": name, "mode": mode, "ok": False, "error": str(exc)})
+                    if exc.exit_code != EXIT_FAILED and name not in (repo.projects or {}):
+                        raise
+    failed = bool(findings) or any(not r["ok"] for r in results)
+    if output == "json":
+        stdout.write(json.dumps({"findings": [f.as_dict() for f in findings], "renders": results,
+                                 "ok": not failed}, indent=2) + "\n")
+    else:
+        for f in findings:
+            stdout.write(f.format() + "\n")
+        for r in results:
+            stdout.write(f"{r['project']} {r['mode']}: {'ok' if r['ok'] else 'FAILED: ' + r['error']}\n")
+        stdout.write(f"{len(findings)} config problems, {sum(not r['ok'] for r in results)} failed renders\n")
+    return EXIT_FAILED if failed else EXIT_OK

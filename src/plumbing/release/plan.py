@@ -1,0 +1,141 @@
+"""What a release will do, decided before anything is rendered, written or created.
+
+A plan fixes project, mode, version, revision, image references, bucket paths (and whether
+`latest/` moves, with the reason), and where in the cluster it runs. Rendering and `--apply`
+both work from the plan, so what the user reviewed is what runs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+from plumbing import versions
+from plumbing.config import Repo, unsafe_text
+from plumbing.findings import PlumbingError
+from plumbing.versions import FULL, NIGHTLY, VersionError
+
+_LABEL_VALUE = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+
+
+@dataclass
+class Plan:
+    project: str
+    mode: str
+    version: str
+    revision: str
+    images: list[dict]
+    platforms: list[str]
+    publish: dict
+    cluster: dict
+    ko_docker_repo: str
+    run_tests: bool
+    extra_files_param: str
+    version_label: str | None
+    files: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def image_ref(repo_prefix: str, package: str, image: str, naming: str) -> str:
+    """Where ko pushes `cmd/<image>` (without tag or digest)."""
+    if naming == "base-import-paths":
+        return f"{repo_prefix}/{image.rsplit('/', 1)[-1]}"
+    return f"{repo_prefix}/{package}/cmd/{image}"
+
+
+def resolve_revision(repository: str, branch: str, timeout: float = 30) -> str:
+    """The commit at the tip of `branch`, from `git ls-remote`."""
+    hint = "pass --revision with the 40-hex commit to release"
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true"}
+    try:
+        out = subprocess.run(["git", "ls-remote", repository, f"refs/heads/{branch}"],
+                             capture_output=True, text=True, timeout=timeout, env=env)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise PlumbingError(f"cannot reach {repository} ({exc.__class__.__name__}); {hint}") from None
+    if out.returncode != 0:
+        reason = (out.stderr.strip().splitlines() or ["git ls-remote failed"])[-1]
+        raise PlumbingError(f"cannot reach {repository}: {reason}; {hint}")
+    for line in out.stdout.splitlines():
+        sha, _, ref = line.partition("\t")
+        if ref == f"refs/heads/{branch}":
+            return versions.check_revision(sha)
+    raise PlumbingError(f"{repository} has no branch {branch!r}; {hint}")
+
+
+def _check_flag(name: str, value: str | None) -> None:
+    if value is not None:
+        problem = unsafe_text(value)
+        if problem or "\n" in value:
+            raise PlumbingError(f"{name}: {problem or 'contains a newline'}")
+
+
+def make_plan(repo: Repo, project_name: str, mode: str, *, revision: str | None = None,
+              version: str | None = None, previous: str | None = None,
+              day: date | None = None) -> Plan:
+    """Decide everything about one release; PlumbingError (exit 2) on any bad input."""
+    for flag, value in (("--revision", revision), ("--version", version), ("--previous", previous)):
+        _check_flag(flag, value)
+    project = repo.project(project_name)
+    org = repo.org
+    try:
+        if mode == FULL:
+            if not version:
+                raise PlumbingError("a full release needs --version vX.Y.Z")
+            if not revision:
+                raise PlumbingError("a full release needs --revision <40-hex commit>")
+            versions.parse_full(version)
+            versions.check_revision(revision)
+        else:
+            if version:
+                raise PlumbingError("a nightly's version is computed; do not pass --version")
+            if revision is None:
+                revision = resolve_revision(project["repository"], project["default_branch"])
+            version = versions.nightly_tag(revision, day)
+        moves, reason = _latest(version, previous)
+    except VersionError as exc:
+        raise PlumbingError(str(exc)) from None
+
+    bucket = org["buckets"]["release" if mode == FULL else "nightly"]
+    registry = org["registry"]["release" if mode == FULL else "nightly"]
+    ko_repo = f"{registry}/{project['name']}"
+    naming = project["ko"]["naming"]
+    images = [{"name": name,
+               "ref": f"{image_ref(ko_repo, project['package'], name, naming)}:{version}"}
+              for name in project["images"]]
+    prefix = f"{bucket.rstrip('/')}/{project['name']}"
+    return Plan(
+        project=project["name"],
+        mode=mode,
+        version=version,
+        revision=revision,
+        images=images,
+        platforms=list(project["platforms"]["publish"]),
+        publish={
+            "bucket": bucket,
+            "previous": f"{prefix}/previous/{version}/",
+            "latest": f"{prefix}/latest/" if moves else None,
+            "latest_reason": reason,
+        },
+        cluster={
+            "name": org["cluster"]["name"],
+            "context": org["cluster"]["context"],
+            "namespace": org["namespaces"]["release" if mode == FULL else "nightly"],
+            "service_account": org["service_accounts"]["release" if mode == FULL else "nightly"],
+        },
+        ko_docker_repo=ko_repo,
+        run_tests=bool(project["tests"][mode]),
+        extra_files_param=" ".join(f"{f['name']}={','.join(f['config'])}" for f in project["extra_files"]),
+        version_label=version if _LABEL_VALUE.match(version) else None,
+    )
+
+
+def _latest(version: str, previous: str | None) -> tuple[bool, str]:
+    if previous is None:
+        return True, ("no --previous given: latest/ moves only if this is the highest version "
+                      "in the bucket, checked again at upload")
+    return versions.latest_moves(version, previous)

@@ -1,0 +1,90 @@
+"""Rendering one release: its Tasks, its Pipeline and the PipelineRun that embeds them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from plumbing.config import Repo
+from plumbing.findings import CheckFailed
+from plumbing.release.plan import Plan
+from plumbing.render import (content_hash, dump_documents, embed_tasks, header, plumbing_commit,
+                             render_template)
+
+TASK_DIR = "tasks"
+PIPELINE = "pipelines/release.yaml.j2"
+PIPELINERUN = "pipelines/release-run.yaml.j2"
+
+
+@dataclass
+class RenderedRelease:
+    plan: Plan
+    tasks: dict[str, dict]
+    pipeline: dict
+    pipelinerun: dict
+    config: dict
+    sources: list[str]
+
+
+def task_templates(root: Path) -> list[str]:
+    return sorted(f"{TASK_DIR}/{p.name}" for p in (root / TASK_DIR).glob("*.yaml.j2"))
+
+
+def render_release(repo: Repo, plan: Plan) -> RenderedRelease:
+    project = repo.project(plan.project)
+    context = {"project": project, "plan": plan.as_dict()}
+    tasks: dict[str, dict] = {}
+    sources = task_templates(repo.root)
+    for template in sources:
+        for doc in render_template(repo, template, **context):
+            if doc.get("kind") != "Task":
+                raise CheckFailed(f"{template}: error rendered-object renders a {doc.get('kind')}, not a Task")
+            tasks[doc["metadata"]["name"]] = doc
+    (pipeline,) = _one(render_template(repo, PIPELINE, **context), PIPELINE, "Pipeline")
+    (run,) = _one(render_template(repo, PIPELINERUN, **context), PIPELINERUN, "PipelineRun")
+    spec = embed_tasks(pipeline, tasks)
+    run["spec"]["pipelineSpec"] = spec
+    annotations = run["metadata"].setdefault("annotations", {})
+    annotations["plumbing.tekton.dev/commit"] = plumbing_commit(repo.root)
+    annotations["plumbing.tekton.dev/content-hash"] = content_hash(spec)
+    # Put pipelineSpec after params for readers: rebuild spec in a stable, readable order.
+    run["spec"] = {"pipelineSpec": spec, **{k: v for k, v in run["spec"].items() if k != "pipelineSpec"}}
+    return RenderedRelease(plan=plan, tasks=tasks, pipeline=pipeline, pipelinerun=run,
+                           config={"organisation": repo.org, "project": project},
+                           sources=[*sources, PIPELINE, PIPELINERUN, "plumbing.yaml",
+                                    f"releases/{plan.project}.yaml"])
+
+
+def _one(docs, template, kind):
+    if len(docs) != 1 or docs[0].get("kind") != kind:
+        raise CheckFailed(f"{template}: error rendered-object must render exactly one {kind}")
+    return docs
+
+
+def write_release(repo: Repo, rendered: RenderedRelease, out_dir: Path) -> list[Path]:
+    """Write the rendered release; returns the files written, in a stable order."""
+    head = header(rendered.sources, repo.root)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = {
+        "pipelinerun.yaml": dump_documents([rendered.pipelinerun], head),
+        "pipeline.yaml": dump_documents([rendered.pipeline], head),
+        "tasks.yaml": dump_documents(list(rendered.tasks.values()), head),
+        "config.yaml": head + "\n# The effective (fully defaulted) config of this release.\n"
+        + yaml.safe_dump(rendered.config, sort_keys=False, allow_unicode=True),
+    }
+    written = []
+    for name, text in files.items():
+        path = out_dir / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    try:
+        from plumbing.graph import write_svg
+    except ImportError:  # the graph module is optional until it lands
+        write_svg = None
+    if write_svg is not None:
+        path = out_dir / "graph.svg"
+        write_svg(rendered.pipeline, path)
+        written.append(path)
+    return written
