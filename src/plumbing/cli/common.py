@@ -35,7 +35,7 @@ root_option = click.option(
 )
 
 output_option = click.option(
-    "--output", "-o", "output", type=click.Choice(["text", "json"]), default="text",
+    "--output", "output", type=click.Choice(["text", "json"]), default="text",
     show_default=True, help="Print for people (text) or machines (json).",
 )
 

@@ -21,10 +21,21 @@ RELEASE_COMMANDS = {
     "verify-images": "release_tools:verify_images",
     "rewrite-devel": "release_tools:rewrite_devel",
     "derive-notags": "release_tools:derive_notags",
+    "precheck": "publish_cmds:precheck",
+    "publish": "publish_cmds:publish",
+    "status": "publish_cmds:status",
+    "follow": "cluster_cmds:follow",
+    "logs": "cluster_cmds:logs",
+    "notify": "notify_cmds:notify",
+    "record": "dashboard_cmds:record",
 }
 
 PLUMBING_COMMANDS = {
-    "config": "config_cmds:config_group",
+    "lint": "lint_cmds:lint",
+    "infra": "infra_cmds:infra",
+    "image": "image_cmds:image",
+    "graph": "graph_cmds:graph",
+    "dashboard": "dashboard_cmds:dashboard",
 }
 
 
@@ -39,7 +50,12 @@ class LazyGroup(click.Group):
     def get_command(self, ctx, cmd_name):
         if cmd_name in self.lazy:
             module_name, attr = self.lazy[cmd_name].split(":")
-            module = importlib.import_module(f"plumbing.cli.{module_name}")
+            try:
+                module = importlib.import_module(f"plumbing.cli.{module_name}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"plumbing.cli.{module_name}":
+                    raise
+                return None  # a command whose module is not part of this build
             return getattr(module, attr)
         return super().get_command(ctx, cmd_name)
 
