@@ -1,0 +1,50 @@
+"""Fixtures shared by every test folder: the repository, a scratch copy of it, ../shared."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = (ROOT / ".." / "shared").resolve()
+# A fixed commit so golden files do not change with every commit of this repository.
+FIXED_COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true",
+                     help="Rewrite tests/golden/ from the current output instead of comparing.")
+
+
+@pytest.fixture(autouse=True)
+def _fixed_commit(monkeypatch):
+    monkeypatch.setenv("PLUMBING_COMMIT", FIXED_COMMIT)
+    monkeypatch.delenv("PLUMBING_ROOT", raising=False)
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return ROOT
+
+
+@pytest.fixture
+def shared() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"{SHARED} (the shared corpus) is not beside the repository")
+    return SHARED
+
+
+def copy_repo(dest: Path) -> Path:
+    """A scratch plumbing repository: config and templates, no code."""
+    for name in ("plumbing.yaml",):
+        shutil.copy(ROOT / name, dest / name)
+    for folder in ("releases", "tasks", "pipelines"):
+        shutil.copytree(ROOT / folder, dest / folder)
+    return dest
+
+
+@pytest.fixture
+def scratch_repo(tmp_path) -> Path:
+    return copy_repo(tmp_path)
