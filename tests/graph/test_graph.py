@@ -269,3 +269,9 @@ def test_png_of_the_real_pipeline_via_chromium():
     width = int.from_bytes(data[16:20], "big")
     height = int.from_bytes(data[20:24], "big")
     assert width > 600 and height > 600
+
+
+def test_cli_draws_a_configured_projects_release_pipeline():
+    result = CliRunner().invoke(plumbing, ["graph", "pipeline", "--root", str(REPO), "-f", "mermaid"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("flowchart TB")

@@ -83,40 +83,17 @@ def _pipeline_doc(pipeline: str, mode: str, root) -> dict:
 
 
 def project_pipeline(project: str, mode: str, root) -> dict:
-    """The rendered release pipeline of a configured project (tekton.dev/v1 Pipeline dict)."""
+    """The rendered release pipeline of a configured project (tekton.dev/v1 Pipeline dict).
+
+    Rendered exactly as `release nightly|full` renders it, at a placeholder commit (the task
+    graph does not depend on the commit or version).
+    """
     from plumbing.config import load_repo
+    from plumbing.release.plan import make_plan
+    from plumbing.release.rendering import render_release
 
     repo = load_repo(root)
     repo.project(project)  # ConfigError listing the known projects
-    try:
-        from plumbing.render import render_release
-    except ImportError:
-        render_release = None
-    if render_release is not None:
-        version = "v20260101-0000000000" if mode == "nightly" else "v0.0.0"
-        rendered = render_release(repo, project, mode, version, _PLACEHOLDER_REVISION)
-        return rendered.pipeline
-    return _pipeline_via_cli(project, mode, repo.root)
-
-
-def _pipeline_via_cli(project: str, mode: str, root) -> dict:
-    """Fallback: run `release nightly|full PROJECT --out TMP` and read TMP/pipeline.yaml."""
-    import subprocess
-    import sys
-    import tempfile
-
-    from plumbing import graph as g
-
-    with tempfile.TemporaryDirectory(prefix="plumbing-graph-") as tmp:
-        cmd = [sys.executable, "-c", "from plumbing.cli.main import release; release()", mode,
-               project, "--revision", _PLACEHOLDER_REVISION, "--out", tmp]
-        if mode == "full":
-            cmd += ["--version", "v0.0.0"]
-        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=str(root),
-                              env={**os.environ, "PLUMBING_ROOT": str(root)})
-        path = os.path.join(tmp, "pipeline.yaml")
-        if proc.returncode or not os.path.isfile(path):
-            detail = (proc.stderr or proc.stdout).strip().splitlines()
-            raise usage_error(f"could not render {project}'s {mode} pipeline"
-                              + (f": {detail[-1]}" if detail else ""))
-        return g.load_pipeline_file(path)
+    version = "v0.0.0" if mode == "full" else None
+    plan = make_plan(repo, project, mode, revision=_PLACEHOLDER_REVISION, version=version)
+    return render_release(repo, plan).pipeline
