@@ -7,6 +7,7 @@ turns into one line on stderr and an exit code: 2 for usage or config, 1 for a f
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 EXIT_OK = 0
@@ -14,6 +15,15 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 SEVERITIES = ("error", "warning", "info")
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str, limit: int = 400) -> str:
+    """`text` as one printable line: control characters escaped, very long text cut."""
+    text = _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], str(text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +36,8 @@ class Finding:
     message: str
 
     def format(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.severity} {self.rule} {self.message}"
+        return (f"{one_line(self.path)}:{self.line}:{self.column}: {self.severity} {self.rule} "
+                f"{one_line(self.message)}")
 
     def as_dict(self) -> dict:
         return asdict(self)

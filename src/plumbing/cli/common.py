@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from plumbing.findings import EXIT_USAGE, PlumbingError
+from plumbing.findings import EXIT_USAGE, PlumbingError, one_line
 
 
 def exits(fn):
@@ -19,7 +19,7 @@ def exits(fn):
         try:
             code = fn(*args, **kwargs)
         except PlumbingError as exc:
-            click.echo(f"{click.get_current_context().command_path}: {exc}", err=True)
+            click.echo(f"{click.get_current_context().command_path}: {one_line(str(exc))}", err=True)
             code = exc.exit_code
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
