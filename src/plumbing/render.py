@@ -48,12 +48,29 @@ def quote(value) -> str:
     raise TypeError(f"cannot quote a {type(value).__name__}")
 
 
+def _bytecode_cache():
+    """Compiled templates cached on disk (keyed by template source), or None if unwritable.
+
+    Compiling the templates is most of a render's time; the cache makes repeat runs cheap.
+    """
+    from jinja2 import FileSystemBytecodeCache
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "plumbing", f"jinja2-{__version__}")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(folder) if os.access(folder, os.W_OK) else None
+
+
 @cache
 def _environment(root: str):
     import jinja2
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(root),
+        bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
