@@ -24,7 +24,7 @@ def run_release(project: str, mode: str, *, root=None, out=None, output="text", 
         raise PlumbingError(str(exc)) from None
     plan = make_plan(repo, project, mode, revision=revision, version=version, previous=previous, day=when)
     rendered = render_release(repo, plan)
-    out_dir = Path(out) if out else repo.root / "dist" / plan.project / plan.version
+    out_dir = Path(out) if out else default_out_dir(repo.root, plan)
     written = write_release(repo, rendered, out_dir)
     plan.files = [str(p) for p in written]
     if output == "json":
@@ -36,6 +36,18 @@ def run_release(project: str, mode: str, *, root=None, out=None, output="text", 
     from plumbing.cluster.apply import apply_release
 
     return apply_release(repo, plan.as_dict(), rendered.pipelinerun, follow=follow, logs=logs, out=stdout)
+
+
+def default_out_dir(root: Path, plan) -> Path:
+    """dist/<project>/<version> in the repository, or a temporary folder where the repository
+    is read-only (the plumbing image in a CronJob)."""
+    import os
+    import tempfile
+
+    dist = root / "dist"
+    if os.access(dist if dist.exists() else root, os.W_OK):
+        return dist / plan.project / plan.version
+    return Path(tempfile.mkdtemp(prefix=f"release-{plan.project}-"))
 
 
 def format_plan(plan) -> str:
@@ -56,9 +68,18 @@ def format_plan(plan) -> str:
         f"  cluster   {plan.cluster['name']} (context {plan.cluster['context']})",
         f"  namespace {plan.cluster['namespace']}, service account {plan.cluster['service_account']}",
         "files",
-        *(f"  {f}" for f in plan.files),
+        *(f"  {_display(f)}" for f in plan.files),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _display(path: str) -> str:
+    """A path relative to the working folder when it lies below it."""
+    p = Path(path)
+    try:
+        return str(p.relative_to(Path.cwd()))
+    except ValueError:
+        return str(p)
 
 
 def run_check(projects, *, root=None, output="text", stdout=None) -> int:
