@@ -1,0 +1,172 @@
+"""A small world for the dashboard: a plumbing repository whose buckets are file:// folders
+under one served folder, filled by `release publish` and `release record`, and the site built
+from it by `plumbing dashboard`."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from plumbing.cli.main import plumbing as plumbing_cli
+from plumbing.cli.main import release as release_cli
+
+ROOT = Path(__file__).resolve().parents[2]
+PROJECTS = ("chains", "pipeline", "triggers")
+NOW = "2026-11-24T06:00:00Z"
+
+# Until plumbing.storage and `release publish` land, a stand-in file:// bucket fills the world.
+try:
+    import plumbing.storage  # noqa: F401
+except ImportError:
+    import sys
+
+    import filebucket
+
+    sys.modules["plumbing.storage"] = filebucket
+try:
+    import plumbing.cli.publish_cmds  # noqa: F401
+
+    HAVE_PUBLISH = True
+except ImportError:
+    HAVE_PUBLISH = False
+SHA = {  # commit per nightly day: nightly tags carry the first 10 hex
+    "pipeline": ["1111111111" + "a" * 30, "2222222222" + "b" * 30, "3333333333" + "c" * 30],
+    "triggers": ["4444444444" + "d" * 30],
+}
+
+
+def make_repo(dest: Path, www: Path) -> Path:
+    """plumbing.yaml with file:// buckets under `www`, and three real project files."""
+    text = (ROOT / "plumbing.yaml").read_text()
+    text = (text.replace("gs://tekton-releases-nightly", f"file://{www}/nightly")
+                .replace("gs://tekton-releases\n", f"file://{www}/release\n")
+                .replace("gs://tekton-release-logs", f"file://{www}/logs"))
+    assert text.count(f"file://{www}") == 3, "plumbing.yaml's buckets changed; update the test"
+    (dest / "plumbing.yaml").write_text(text)
+    (dest / "releases").mkdir()
+    for name in PROJECTS:
+        shutil.copy(ROOT / "releases" / f"{name}.yaml", dest / "releases" / f"{name}.yaml")
+    for folder in ("tasks", "pipelines"):
+        if (ROOT / folder).is_dir():
+            shutil.copytree(ROOT / folder, dest / folder)
+    return dest
+
+
+def invoke(group, *args):
+    result = CliRunner().invoke(group, [str(a) for a in args], catch_exceptions=False)
+    assert result.exit_code == 0, f"{group.name} {' '.join(map(str, args))}: {result.output}"
+    return result
+
+
+def release_files(tmp: Path, project: str, version: str, with_release: bool = True) -> Path:
+    """What a release run leaves in its output folder, as `release publish --from` reads it."""
+    out = tmp / f"{project}-{version}"
+    out.mkdir(parents=True)
+    if with_release:
+        body = (f"# {project} {version}\napiVersion: v1\nkind: Namespace\n"
+                f"metadata:\n  name: tekton-{project}\n  labels:\n    app.kubernetes.io/version: {version}\n")
+        (out / "release.yaml").write_text(body)
+        (out / "release.notags.yaml").write_text(body)
+    (out / "logs.txt").write_text(f"logs of {project} {version}\nstep build: ok\n")
+    return out
+
+
+def publish(root: Path, tmp: Path, project: str, version: str, bucket: str, with_release=True):
+    src = release_files(tmp, project, version, with_release)
+    if with_release and not HAVE_PUBLISH:
+        from plumbing.storage import open_bucket
+
+        for f in sorted(src.iterdir()):
+            open_bucket(bucket).write(f"{project}/previous/{version}/{f.name}", f.read_bytes(),
+                                      content_type="text/plain", if_absent=False)
+    elif with_release:
+        invoke(release_cli, "publish", project, version, "--from", src, "--bucket", bucket,
+               "--latest", "never", "--root", root)
+    else:  # a run that failed before publishing leaves only its logs
+        from plumbing.storage import open_bucket
+
+        open_bucket(bucket).write(f"{project}/previous/{version}/logs.txt",
+                                  (src / "logs.txt").read_bytes(), content_type="text/plain")
+
+
+def record(root: Path, project: str, version: str, status: str, day: str, commit: str | None = None,
+           bucket: str | None = None):
+    args = ["record", "--project", project, "--version", version, "--status", status,
+            "--run", f"{project}-run-{day.replace('-', '')}", "--started", f"{day}T03:00:00Z",
+            "--finished", f"{day}T03:42:00Z", "--root", root]
+    if commit:
+        args += ["--commit", commit]
+    if bucket:
+        args += ["--bucket", bucket]
+    invoke(release_cli, *args)
+
+
+@dataclass
+class World:
+    root: Path
+    www: Path
+    site: Path       # --out folder (inside www, so relative links to the buckets work)
+    uploaded: Path   # <logs bucket>/dashboard/
+
+    def bucket(self, kind: str) -> str:
+        return f"file://{self.www}/{kind}"
+
+
+def build_world(base: Path) -> World:
+    www = base / "www"
+    www.mkdir()
+    (base / "repo").mkdir()
+    root = make_repo(base / "repo", www)
+    tmp = base / "runs"
+    w = World(root=root, www=www, site=www / "site", uploaded=www / "logs" / "dashboard")
+    nightly, full = w.bucket("nightly"), w.bucket("release")
+    # pipeline: three nightlies, the middle one failed, the newest 2 days 3 hours old: stale.
+    for day, sha, status in zip(("2026-11-19", "2026-11-20", "2026-11-22"), SHA["pipeline"],
+                                ("Succeeded", "Failed", "Succeeded")):
+        version = f"v{day.replace('-', '')}-{sha[:10]}"
+        publish(root, tmp, "pipeline", version, nightly, with_release=status == "Succeeded")
+        record(root, "pipeline", version, status, day, sha)
+    # pipeline full releases, a backport among them; v1.2.0 has no outcome record.
+    for version, day in (("v1.0.0", "2026-09-01"), ("v1.10.0", "2026-11-02"),
+                         ("v1.2.0", "2026-10-01"), ("v1.2.1", "2026-11-10")):
+        publish(root, tmp, "pipeline", version, full)
+        if version != "v1.2.0":
+            record(root, "pipeline", version, "Succeeded", day)
+    # triggers: a fresh nightly, and a full release whose run failed after publishing.
+    version = f"v20261124-{SHA['triggers'][0][:10]}"
+    publish(root, tmp, "triggers", version, nightly)
+    record(root, "triggers", version, "Succeeded", "2026-11-24", SHA["triggers"][0])
+    publish(root, tmp, "triggers", "v0.30.0", full)
+    record(root, "triggers", "v0.30.0", "Failed", "2026-11-23")
+    # chains: nothing yet.
+    invoke(plumbing_cli, "dashboard", "--root", root, "--out", w.site, "--upload", "--now", NOW)
+    return w
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory) -> World:
+    return build_world(tmp_path_factory.mktemp("dashboard-world"))
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def served(world):
+    """http://127.0.0.1:<port>/ serving the folder that holds the buckets and the site."""
+    handler = functools.partial(_QuietHandler, directory=str(world.www))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
