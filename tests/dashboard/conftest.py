@@ -21,15 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PROJECTS = ("chains", "pipeline", "triggers")
 NOW = "2026-11-24T06:00:00Z"
 
-# Until plumbing.storage and `release publish` land, a stand-in file:// bucket fills the world.
-try:
-    import plumbing.storage  # noqa: F401
-except ImportError:
-    import sys
-
-    import filebucket
-
-    sys.modules["plumbing.storage"] = filebucket
+# Until `release publish` lands, the world is filled with plumbing.storage writes.
 try:
     import plumbing.cli.publish_cmds  # noqa: F401
 
