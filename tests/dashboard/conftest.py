@@ -51,6 +51,11 @@ def make_repo(dest: Path, www: Path) -> Path:
     return dest
 
 
+@pytest.fixture(scope="session", name="make_repo")
+def make_repo_fixture():
+    return make_repo
+
+
 def invoke(group, *args):
     result = CliRunner().invoke(group, [str(a) for a in args], catch_exceptions=False)
     assert result.exit_code == 0, f"{group.name} {' '.join(map(str, args))}: {result.output}"
