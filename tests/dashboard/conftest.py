@@ -111,6 +111,7 @@ class World:
     www: Path
     site: Path       # --out folder (inside www, so relative links to the buckets work)
     uploaded: Path   # <logs bucket>/dashboard/
+    output: str = ""  # what `plumbing dashboard` printed
 
     def bucket(self, kind: str) -> str:
         return f"file://{self.www}/{kind}"
@@ -143,7 +144,8 @@ def build_world(base: Path) -> World:
     publish(root, tmp, "triggers", "v0.30.0", full)
     record(root, "triggers", "v0.30.0", "Failed", "2026-11-23")
     # chains: nothing yet.
-    invoke(plumbing_cli, "dashboard", "--root", root, "--out", w.site, "--upload", "--now", NOW)
+    w.output = invoke(plumbing_cli, "dashboard", "--root", root, "--out", w.site, "--upload",
+                      "--now", NOW).output
     return w
 
 

@@ -90,10 +90,11 @@ def schedule_period(expr: str, now: datetime) -> timedelta:
 
 
 def human_age(delta: timedelta) -> str:
-    hours = delta.total_seconds() / 3600
+    hours = int(delta.total_seconds() // 3600)
     if hours < 48:
-        return f"{hours:.0f} hours"
-    return f"{hours / 24:.0f} days"
+        return f"{hours} hours" if hours != 1 else "1 hour"
+    days, hours = divmod(hours, 24)
+    return f"{days} days" + (f" {hours} hour{'s' if hours != 1 else ''}" if hours else "")
 
 
 def _status(outcome, has_release: bool) -> tuple[str, str]:
