@@ -1,0 +1,190 @@
+"""Following a PipelineRun: task states as they change, step logs as steps finish, the verdict.
+
+Not a TTY (CI, pipes, tests): one plain line per change. A TTY with rich importable: a live table.
+Exit 0 when the run succeeded, 1 when it failed (naming the failed task and its last log lines),
+130 when detached with Ctrl-C (the run keeps going; `release follow RUN` re-attaches).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+
+from plumbing.cluster import tekton
+from plumbing.cluster.kube import Target
+from plumbing.findings import EXIT_FAILED, EXIT_OK
+
+EXIT_DETACHED = 130
+TAIL_LINES = 20
+
+
+def reattach_hint(name: str, namespace: str) -> str:
+    return f"release follow {name} -n {namespace}"
+
+
+class PlainView:
+    """One line per change: `task  state  duration`."""
+
+    def __init__(self, out):
+        self.out = out
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def line(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def changed(self, state: tekton.TaskState, states: list[tekton.TaskState]) -> None:
+        extra = tekton.format_duration(state.duration()) if state.state in tekton.DONE else ""
+        if state.state in (tekton.FAILED, tekton.SKIPPED) and state.reason:
+            extra = f"{extra} ({state.reason})".strip()
+        self.line(f"{state.name:<24} {state.state:<9} {extra}".rstrip())
+
+    def tick(self, states: list[tekton.TaskState]) -> None:
+        pass
+
+
+class RichView:
+    """A live table of every task, refreshed on every poll; log lines print above it."""
+
+    COLOURS = {tekton.PENDING: "dim", tekton.RUNNING: "yellow", tekton.SUCCEEDED: "green",
+               tekton.FAILED: "bold red", tekton.SKIPPED: "cyan"}
+
+    def __init__(self, out, title: str):
+        from rich.console import Console
+        from rich.live import Live
+
+        self.console = Console(file=out)
+        self.title = title
+        self.live = Live(self._table([]), console=self.console, refresh_per_second=4,
+                         transient=False)
+
+    def __enter__(self):
+        self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.live.__exit__(*exc)
+
+    def _table(self, states):
+        from rich.table import Table
+
+        table = Table(title=self.title, expand=False)
+        table.add_column("task")
+        table.add_column("state")
+        table.add_column("duration", justify="right")
+        for s in states:
+            colour = self.COLOURS.get(s.state, "")
+            state = f"[{colour}]{s.state}[/]" if colour else s.state
+            if s.reason and s.state in (tekton.FAILED, tekton.SKIPPED):
+                state += f" ({s.reason})"
+            table.add_row(s.name, state, tekton.format_duration(s.duration()))
+        return table
+
+    def line(self, text: str) -> None:
+        self.console.print(text, markup=False, highlight=False)
+
+    def changed(self, state, states) -> None:
+        pass
+
+    def tick(self, states) -> None:
+        self.live.update(self._table(states))
+
+
+def make_view(out, title: str):
+    if hasattr(out, "isatty") and out.isatty():
+        try:
+            return RichView(out, title)
+        except ImportError:
+            pass
+    return PlainView(out)
+
+
+def follow_run(target: Target, namespace: str, name: str, *, logs: bool = False, out=None,
+               interval: float = 2.0, detach: threading.Event | None = None) -> int:
+    """Follow until the run ends; return its exit code (0, 1), or 130 when detached."""
+    out = out or sys.stdout
+    view = make_view(out, f"PipelineRun {namespace}/{name}")
+    seen: dict[str, tuple] = {}
+    printed_steps: set[tuple[str, str]] = set()
+    try:
+        with view:
+            view.line(f"following PipelineRun {name} in {namespace} (Ctrl-C detaches)")
+            while True:
+                if detach is not None and detach.is_set():
+                    raise KeyboardInterrupt
+                run = tekton.get_run(target, namespace, name)
+                taskruns = tekton.get_taskruns(target, namespace, run)
+                states = tekton.task_states(run, taskruns)
+                for s in states:
+                    if seen.get(s.name) != s.key():
+                        if s.name in seen or s.state != tekton.PENDING:
+                            view.changed(s, states)
+                        seen[s.name] = s.key()
+                view.tick(states)
+                if logs:
+                    _print_new_logs(target, namespace, run, taskruns, printed_steps, view)
+                outcome = tekton.run_outcome(run)
+                if outcome is not None:
+                    return _verdict(target, namespace, run, taskruns, states, outcome, view)
+                _sleep(interval, detach)
+    except KeyboardInterrupt:
+        print(f"detached: PipelineRun {name} keeps running; re-attach with: "
+              f"{reattach_hint(name, namespace)}", file=out, flush=True)
+        return EXIT_DETACHED
+
+
+def _sleep(interval: float, detach: threading.Event | None) -> None:
+    if detach is not None:
+        detach.wait(interval)
+    else:
+        time.sleep(interval)
+
+
+def _print_new_logs(target, namespace, run, taskruns, printed, view) -> None:
+    for task in tekton.task_order(run) + sorted(set(taskruns) - set(tekton.task_order(run))):
+        tr = taskruns.get(task)
+        if tr is None:
+            continue
+        for step in tekton.steps(tr):
+            key = (tr["metadata"]["name"], step.name)
+            if not step.terminated or key in printed:
+                continue
+            printed.add(key)
+            for line in tekton.step_log(target, namespace, tr, step):
+                view.line(f"[{task}/{step.name}] {line}")
+
+
+def _verdict(target, namespace, run, taskruns, states, outcome, view) -> int:
+    name = run["metadata"]["name"]
+    _, reason, message = tekton.condition(run)
+    started = tekton.parse_time((run.get("status") or {}).get("startTime"))
+    finished = tekton.parse_time((run.get("status") or {}).get("completionTime"))
+    took = ""
+    if started:
+        took = " in " + tekton.format_duration(
+            ((finished or datetime.now(timezone.utc)) - started).total_seconds())
+    if outcome == tekton.SUCCEEDED:
+        view.line(f"PipelineRun {name} succeeded{took}")
+        return EXIT_OK
+    failed = [s for s in states if s.state == tekton.FAILED]
+    view.line(f"PipelineRun {name} failed{took}: {reason or 'Failed'}"
+              + (f": {' '.join(message.split())}" if message else ""))
+    for s in failed:
+        view.line(f"failed task: {s.name}" + (f" ({s.reason})" if s.reason else ""))
+        tr = taskruns.get(s.name)
+        if tr is None:
+            continue
+        step_list = tekton.steps(tr)
+        bad = [st for st in step_list if st.exit_code not in (None, 0)] or step_list[-1:]
+        for step in bad:
+            lines = tekton.step_log(target, namespace, tr, step)[-TAIL_LINES:]
+            view.line(f"last {len(lines)} log lines of {s.name}/{step.name}:")
+            for line in lines:
+                view.line(f"[{s.name}/{step.name}] {line}")
+    return EXIT_FAILED

@@ -1,0 +1,125 @@
+"""The guards `--apply` runs before anything is created. Each failure is a one-line refusal.
+
+Order: the cluster (checked by kube.connect), the namespace, the service account, the bucket
+configured for the mode, then for a full release: the version is not in the bucket and the git
+tag does not exist. Last, `latest/` is decided from the bucket's listing, never from a flag.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+from plumbing.cluster.kube import Refused, Target, api_error
+
+GIT_TIMEOUT = 60
+
+
+def _params(pipelinerun: dict) -> dict[str, object]:
+    return {p.get("name"): p.get("value") for p in ((pipelinerun.get("spec") or {}).get("params") or [])}
+
+
+def check_namespace(target: Target, namespace: str) -> None:
+    from kubernetes.client import ApiException
+
+    try:
+        target.core.read_namespace(namespace)
+    except ApiException as exc:
+        if exc.status == 404:
+            raise Refused(f"namespace {namespace!r} does not exist in {target.description}") from None
+        raise Refused(f"cannot read namespace {namespace!r} in {target.description}: {api_error(exc)}") from None
+
+
+def check_service_account(target: Target, namespace: str, name: str) -> None:
+    from kubernetes.client import ApiException
+
+    try:
+        target.core.read_namespaced_service_account(name, namespace)
+    except ApiException as exc:
+        if exc.status == 404:
+            raise Refused(f"service account {name!r} does not exist in namespace {namespace!r}") from None
+        raise Refused(f"cannot read service account {namespace}/{name}: {api_error(exc)}") from None
+
+
+def mode_bucket_key(mode: str) -> str:
+    return "release" if mode == "full" else "nightly"
+
+
+def check_bucket(repo, plan: dict, pipelinerun: dict) -> str:
+    """The plan's bucket (and the run's `bucket` param) is the one configured for the mode."""
+    mode = plan["mode"]
+    wanted = repo.org["buckets"][mode_bucket_key(mode)]
+    planned = (plan.get("publish") or {}).get("bucket")
+    if planned != wanted:
+        raise Refused(f"bucket {planned!r} is not the {mode} bucket plumbing.yaml configures "
+                      f"(buckets.{mode_bucket_key(mode)}: {wanted!r})")
+    param = _params(pipelinerun).get("bucket")
+    if param is not None and param != wanted:
+        raise Refused(f"the PipelineRun's bucket param {param!r} is not the {mode} bucket {wanted!r}")
+    return wanted
+
+
+def tag_exists(repository: str, version: str) -> bool:
+    """`git ls-remote --tags <repository> refs/tags/<version>` names the tag."""
+    try:
+        proc = subprocess.run(
+            ["git", "ls-remote", "--tags", repository, f"refs/tags/{version}"],
+            capture_output=True, text=True, timeout=GIT_TIMEOUT,
+            env=_git_env(),
+        )
+    except FileNotFoundError:
+        raise Refused("git is not installed: cannot check that the tag does not exist") from None
+    except subprocess.TimeoutExpired:
+        raise Refused(f"git ls-remote {repository} timed out after {GIT_TIMEOUT}s") from None
+    if proc.returncode != 0:
+        err = " ".join(proc.stderr.split())[:200]
+        raise Refused(f"git ls-remote {repository} failed: {err}")
+    wanted = f"refs/tags/{version}"
+    return any(line.split("\t")[-1].strip() in (wanted, wanted + "^{}") for line in proc.stdout.splitlines())
+
+
+def _git_env() -> dict[str, str]:
+    import os
+
+    return {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+
+
+def check_release_is_new(bucket, project: dict, version: str, bucket_url: str) -> None:
+    from plumbing.release.publish import release_exists
+
+    if release_exists(bucket, project["name"], version):
+        raise Refused(f"{version} is already released: {bucket_url.rstrip('/')}/{project['name']}"
+                      f"/previous/{version}/ exists (a release is never overwritten)")
+    if tag_exists(project["repository"], version):
+        raise Refused(f"tag {version} already exists in {project['repository']}")
+
+
+def decide_latest(bucket, project: dict, version: str) -> tuple[bool, str]:
+    from plumbing.release.publish import decide_latest as decide
+
+    return decide(bucket, project["name"], version)
+
+
+def run_all(repo, plan: dict, pipelinerun: dict, target: Target, out=None) -> dict:
+    """Every guard, in order; returns what they decided ({'bucket', 'latest', 'latest_reason'})."""
+    cluster = plan["cluster"]
+    namespace, service_account = cluster["namespace"], cluster["service_account"]
+    run_ns = (pipelinerun.get("metadata") or {}).get("namespace")
+    if run_ns and run_ns != namespace:
+        raise Refused(f"the PipelineRun's namespace {run_ns!r} is not the plan's {namespace!r}")
+    check_namespace(target, namespace)
+    check_service_account(target, namespace, service_account)
+    bucket_url = check_bucket(repo, plan, pipelinerun)
+
+    from plumbing.storage import open_bucket
+
+    bucket = open_bucket(bucket_url)
+    project = repo.project(plan["project"])
+    version = plan["version"]
+    if plan["mode"] == "full":
+        check_release_is_new(bucket, project, version, bucket_url)
+    moves, reason = decide_latest(bucket, project, version)
+    if out is not None:
+        print(f"pre-flight ok: {target.description}, namespace {namespace}, service account "
+              f"{service_account}, bucket {bucket_url}", file=out)
+        print(f"latest/: {'moves to ' + version if moves else 'stays where it is'} ({reason})", file=out)
+    return {"bucket": bucket_url, "latest": moves, "latest_reason": reason}

@@ -1,0 +1,211 @@
+"""A Kubernetes API (kmock) that the real kubernetes client talks to, plus a tiny Tekton.
+
+kmock quirks handled here: the namespace GET needs an explicit reaction (kmock parses
+/api/v1/namespaces/NAME as a namespace, not an object); pod logs need a text/plain reaction;
+the synchronous client runs through asyncio.to_thread so kmock's loop keeps serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from plumbing.config import load_repo
+
+NS = "release"
+NIGHTLY_NS = "release-nightly"
+SA = "release-full"
+NIGHTLY_SA = "release-nightly"
+PR = "tekton.dev/v1/pipelineruns"
+TR = "tekton.dev/v1/taskruns"
+
+
+def write_kubeconfig(path: Path, url: str, context: str) -> Path:
+    cfg = {
+        "apiVersion": "v1", "kind": "Config",
+        "clusters": [{"name": context, "cluster": {"server": url}}],
+        "users": [{"name": "tester", "user": {"token": "test-token"}}],
+        "contexts": [{"name": context, "context": {"cluster": context, "user": "tester"}}],
+        "current-context": context,
+    }
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+class Cluster:
+    """kmock plus what the tests need to drive it like Tekton would."""
+
+    def __init__(self, kmock, tmp_path: Path):
+        self.kmock = kmock
+        self.logs: dict[tuple[str, str], str] = {}
+        kmock.resources[PR] = {}
+        kmock.resources[TR] = {}
+        kmock.resources["v1/serviceaccounts"] = {}
+        for ns in (NS, NIGHTLY_NS):
+            kmock[f"get /api/v1/namespaces/{ns}"] << {
+                "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
+        kmock.objects["v1/serviceaccounts", NS, SA] = {"metadata": {"name": SA, "namespace": NS}}
+        kmock.objects["v1/serviceaccounts", NIGHTLY_NS, NIGHTLY_SA] = {
+            "metadata": {"name": NIGHTLY_SA, "namespace": NIGHTLY_NS}}
+        kmock["get", re.compile(r"/api/v1/namespaces/[^/]+/pods/[^/]+/log")] \
+            << {"Content-Type": "text/plain; charset=utf-8"} << self._serve_log
+        self.url = str(kmock.url)
+        self.tmp_path = tmp_path
+
+    def _serve_log(self, request) -> bytes:
+        pod = request.url.path.split("/")[-2]
+        return self.logs.get((pod, request.params.get("container", "")), "").encode()
+
+    # -- what the tests look at -------------------------------------------------------------
+    def posts(self) -> list:
+        return [r for r in self.kmock if str(r.method).upper().endswith("POST")]
+
+    def runs(self) -> list[tuple[str, str]]:
+        return [(ns, name) for (res, ns, name) in list(self.kmock.objects)
+                if res.plural == "pipelineruns" and name]
+
+    def run(self, ns: str, name: str) -> dict:
+        return dict(self.kmock.objects[PR, ns, name].raw)
+
+    async def wait_for_run(self, timeout: float = 10) -> tuple[str, str]:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not self.runs():
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError("no PipelineRun was created")
+            await asyncio.sleep(0.02)
+        return self.runs()[0]
+
+    # -- playing Tekton ---------------------------------------------------------------------
+    def set_run(self, ns: str, name: str, *, status: dict) -> None:
+        obj = self.run(ns, name)
+        obj["status"] = status
+        self.kmock.objects[PR, ns, name] = obj
+
+    def put_taskrun(self, ns: str, run: str, task: str, *, state: str, steps: list[tuple[str, int | None]],
+                    start="2026-11-24T05:00:00Z", end="2026-11-24T05:00:42Z") -> str:
+        name = f"{run}-{task}"
+        cond = {"running": ("Unknown", "Running"), "succeeded": ("True", "Succeeded"),
+                "failed": ("False", "Failed")}[state]
+        self.kmock.objects[TR, ns, name] = {
+            "apiVersion": "tekton.dev/v1", "kind": "TaskRun",
+            "metadata": {"name": name, "namespace": ns,
+                         "labels": {"tekton.dev/pipelineRun": run, "tekton.dev/pipelineTask": task}},
+            "status": {
+                "podName": f"{name}-pod", "startTime": start,
+                **({"completionTime": end} if state != "running" else {}),
+                "conditions": [{"type": "Succeeded", "status": cond[0], "reason": cond[1]}],
+                "steps": [{"name": s, "container": f"step-{s}",
+                           **({"terminated": {"exitCode": code}} if code is not None else {"running": {}})}
+                          for s, code in steps],
+            },
+        }
+        return name
+
+    async def play(self, ns: str, name: str, *, fail: bool = False, delay: float = 0.15) -> None:
+        """clone succeeds, then build succeeds (or fails), then the run's verdict."""
+        run_status = {"startTime": "2026-11-24T05:00:00Z",
+                      "conditions": [{"type": "Succeeded", "status": "Unknown", "reason": "Running"}]}
+        self.logs[(f"{name}-clone-pod", "step-fetch")] = "cloning\ncloned at abc123\n"
+        self.put_taskrun(ns, name, "clone", state="running", steps=[("fetch", None)])
+        self.set_run(ns, name, status={**run_status, "childReferences": [
+            {"kind": "TaskRun", "name": f"{name}-clone", "pipelineTaskName": "clone"}]})
+        await asyncio.sleep(delay)
+        self.put_taskrun(ns, name, "clone", state="succeeded", steps=[("fetch", 0)])
+        self.logs[(f"{name}-build-pod", "step-compile")] = "go build ./...\n"
+        self.logs[(f"{name}-build-pod", "step-test")] = (
+            "".join(f"test line {i}\n" for i in range(30)) + ("FAIL: TestThing\n" if fail else "PASS\n"))
+        self.put_taskrun(ns, name, "build", state="running", steps=[("compile", 0), ("test", None)])
+        refs = [{"kind": "TaskRun", "name": f"{name}-clone", "pipelineTaskName": "clone"},
+                {"kind": "TaskRun", "name": f"{name}-build", "pipelineTaskName": "build"}]
+        self.set_run(ns, name, status={**run_status, "childReferences": refs})
+        await asyncio.sleep(delay)
+        self.put_taskrun(ns, name, "build", state="failed" if fail else "succeeded",
+                         steps=[("compile", 0), ("test", 1 if fail else 0)])
+        verdict = ("False", "Failed") if fail else ("True", "Succeeded")
+        self.set_run(ns, name, status={
+            "startTime": "2026-11-24T05:00:00Z", "completionTime": "2026-11-24T05:01:30Z",
+            "conditions": [{"type": "Succeeded", "status": verdict[0], "reason": verdict[1],
+                            "message": "Tasks Completed: 2 (Failed: 1)" if fail else "Tasks Completed: 2"}],
+            "childReferences": refs,
+            "skippedTasks": [{"name": "publish", "reason": "PipelineRun Finally timeout"}] if fail else []})
+
+
+@pytest.fixture
+async def cluster(kmock, tmp_path, monkeypatch):
+    c = Cluster(kmock, tmp_path)
+    return c
+
+
+@pytest.fixture
+def repo_dir(scratch_repo, tmp_path) -> Path:
+    """A scratch plumbing repository whose buckets are file:// folders under tmp_path."""
+    root = scratch_repo
+    text = (root / "plumbing.yaml").read_text()
+    for key in ("nightly", "release", "logs"):
+        (tmp_path / "buckets" / key).mkdir(parents=True)
+    text = re.sub(r"gs://tekton-releases-nightly", f"file://{tmp_path}/buckets/nightly", text)
+    text = re.sub(r"gs://tekton-releases\b", f"file://{tmp_path}/buckets/release", text)
+    text = re.sub(r"gs://tekton-release-logs", f"file://{tmp_path}/buckets/logs", text)
+    (root / "plumbing.yaml").write_text(text)
+    return root
+
+
+@pytest.fixture
+def git_remote(tmp_path) -> Path:
+    """A real git repository standing in for the project's upstream, reached via file://."""
+    path = tmp_path / "upstream"
+    path.mkdir()
+    env_git = ["git", "-C", str(path), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "init", "-q", str(path)], check=True)
+    subprocess.run([*env_git, "commit", "-q", "--allow-empty", "-m", "first"], check=True)
+    subprocess.run([*env_git, "tag", "v1.2.2"], check=True)
+    return path
+
+
+@pytest.fixture
+def repo(repo_dir, git_remote):
+    r = load_repo(repo_dir)
+    r.projects["pipeline"]["repository"] = f"file://{git_remote}"
+    return r
+
+
+@pytest.fixture
+def kubeconfig(cluster, repo, tmp_path, monkeypatch) -> Path:
+    path = write_kubeconfig(tmp_path / "kubeconfig", cluster.url, repo.org["cluster"]["context"])
+    monkeypatch.setenv("KUBECONFIG", str(path))
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    return path
+
+
+def make_plan(repo, mode: str = "full", version: str = "v1.2.3") -> tuple[dict, dict]:
+    """A plan and PipelineRun with the shapes the release CLI renders (trimmed to what we read)."""
+    full = mode == "full"
+    ns = repo.org["namespaces"]["release" if full else "nightly"]
+    sa = repo.org["service_accounts"]["release" if full else "nightly"]
+    bucket = repo.org["buckets"]["release" if full else "nightly"]
+    plan = {
+        "project": "pipeline", "mode": mode, "version": version, "revision": "0" * 40,
+        "publish": {"bucket": bucket, "previous": f"{bucket}/pipeline/previous/{version}/",
+                    "latest": f"{bucket}/pipeline/latest/", "latest_reason": "planned"},
+        "cluster": {"name": repo.org["cluster"]["name"], "context": repo.org["cluster"]["context"],
+                    "namespace": ns, "service_account": sa},
+    }
+    run = {
+        "apiVersion": "tekton.dev/v1", "kind": "PipelineRun",
+        "metadata": {"generateName": f"release-pipeline-{mode}-", "namespace": ns,
+                     "labels": {"plumbing.tekton.dev/project": "pipeline", "plumbing.tekton.dev/mode": mode,
+                                "plumbing.tekton.dev/version": version},
+                     "annotations": {"plumbing.tekton.dev/version": version}},
+        "spec": {
+            "pipelineSpec": {"tasks": [{"name": "clone"}, {"name": "build"}, {"name": "publish"}],
+                             "finally": [{"name": "report"}]},
+            "params": [{"name": "bucket", "value": bucket}, {"name": "latest", "value": "auto"}],
+            "taskRunTemplate": {"serviceAccountName": sa},
+        },
+    }
+    return plan, run
