@@ -1,0 +1,124 @@
+"""`release publish`, `release status`, `release precheck`: the bucket side of a release."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from plumbing.cli.common import exits, output_option, root_option
+from plumbing.findings import EXIT_FAILED, EXIT_OK
+
+
+def _repo(root):
+    from plumbing.config import load_repo
+
+    return load_repo(root)
+
+
+@click.command("publish")
+@click.argument("project")
+@click.argument("version")
+@click.option("--from", "src_dir", required=True, type=click.Path(file_okay=False),
+              help="The folder to upload: release.yaml, release.notags.yaml, extra files.")
+@click.option("--bucket", "bucket_url", default=None,
+              help="gs://name[/prefix] or file:///path (default: plumbing.yaml's nightly bucket for "
+                   "a nightly tag, release bucket for vX.Y.Z).")
+@click.option("--latest", type=click.Choice(["auto", "never"]), default="auto", show_default=True,
+              help="auto: move latest/ only when VERSION is the highest release; never: leave it.")
+@root_option
+@output_option
+@exits
+def publish(project, version, src_dir, bucket_url, latest, root, output):
+    """Upload DIR to <bucket>/PROJECT/previous/VERSION/ and maybe mirror it to latest/.
+
+    Refuses (exit 1, nothing changed) a folder that already holds a release, a release.yaml
+    whose version labels say devel or another version, and a version of the wrong kind for
+    the bucket. release.yaml is uploaded last, so a re-run after an interruption finishes.
+    """
+    from plumbing.release.publish import bucket_for, publish as run
+    from plumbing.storage import open_bucket
+
+    repo = _repo(root)
+    repo.project(project)
+    url = bucket_for(repo.org, version, bucket_url)
+    bucket = open_bucket(url)
+    result = run(bucket, project, version, src_dir, latest=latest,
+                 public_base=repo.org.get("public_url") or "https://storage.googleapis.com")
+    if output == "json":
+        click.echo(json.dumps(result.as_dict(), indent=2))
+    else:
+        for line in result.lines():
+            click.echo(line)
+    return EXIT_OK
+
+
+@click.command("status")
+@click.argument("project", required=False)
+@click.option("--now", "now", default=None, help="Pretend it is this ISO 8601 time (tests).")
+@click.option("--nightly-bucket", default=None, help="Override plumbing.yaml's nightly bucket.")
+@click.option("--release-bucket", default=None, help="Override plumbing.yaml's release bucket.")
+@root_option
+@output_option
+@exits
+def status(project, now, nightly_bucket, release_bucket, root, output):
+    """Latest full and nightly release per project, their age; exit 1 if a nightly is stale.
+
+    A nightly is stale when it is older than twice its schedule's period (or missing while
+    the project has a nightly schedule).
+    """
+    from plumbing.release.status import parse_now, project_status
+    from plumbing.storage import open_bucket
+
+    repo = _repo(root)
+    when = parse_now(now)
+    projects = [repo.project(project)] if project else [repo.projects[n] for n in sorted(repo.projects)]
+    buckets = repo.org.get("buckets") or {}
+    nb_url = nightly_bucket or buckets.get("nightly")
+    rb_url = release_bucket or buckets.get("release")
+    nb = open_bucket(nb_url) if nb_url else None
+    rb = open_bucket(rb_url) if rb_url else None
+    rows = [project_status(p, nb, rb, when) for p in projects]
+    stale = [r for r in rows if r.stale]
+    if output == "json":
+        click.echo(json.dumps({"now": when.isoformat(), "stale": [r.project for r in stale],
+                               "projects": [r.as_dict() for r in rows]}, indent=2))
+    else:
+        for r in rows:
+            click.echo(r.line())
+        if stale:
+            click.echo(f"{len(stale)} stale nightly: {', '.join(r.project for r in stale)}", err=True)
+    return EXIT_FAILED if stale else EXIT_OK
+
+
+@click.command("precheck")
+@click.argument("project")
+@click.argument("version")
+@click.option("--bucket", "bucket_url", default=None, help="Override the bucket for VERSION's kind.")
+@click.option("--repository", default=None, help="Git repository to look for the tag in "
+              "(default: the project's repository; file:// URLs work).")
+@click.option("--github-api", default="https://api.github.com", show_default=True)
+@click.option("--skip-github", is_flag=True, help="Do not ask GitHub whether the release exists.")
+@root_option
+@output_option
+@exits
+def precheck(project, version, bucket_url, repository, github_api, skip_github, root, output):
+    """Fail (exit 1, one line each) if VERSION's tag, bucket folder or GitHub release exists."""
+    from plumbing.release.precheck import precheck as run
+    from plumbing.release.publish import bucket_for
+    from plumbing.storage import open_bucket
+
+    repo = _repo(root)
+    proj = repo.project(project)
+    bucket = open_bucket(bucket_for(repo.org, version, bucket_url))
+    failures = run(proj, version, bucket, repository=repository, github_api=github_api,
+                   skip_github=skip_github)
+    if output == "json":
+        click.echo(json.dumps({"project": project, "version": version, "ok": not failures,
+                               "failures": failures}, indent=2))
+    else:
+        for line in failures:
+            click.echo(f"{project} {version}: {line}", err=True)
+        if not failures:
+            click.echo(f"{project} {version}: no tag, bucket folder or GitHub release yet; clear to release")
+    return EXIT_FAILED if failures else EXIT_OK
