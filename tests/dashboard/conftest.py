@@ -28,6 +28,7 @@ try:
     HAVE_PUBLISH = True
 except ImportError:
     HAVE_PUBLISH = False
+FULL_SHA = "9876543210" + "e" * 30
 SHA = {  # commit per nightly day: nightly tags carry the first 10 hex
     "pipeline": ["1111111111" + "a" * 30, "2222222222" + "b" * 30, "3333333333" + "c" * 30],
     "triggers": ["4444444444" + "d" * 30],
@@ -136,7 +137,7 @@ def build_world(base: Path) -> World:
                          ("v1.2.0", "2026-10-01"), ("v1.2.1", "2026-11-10")):
         publish(root, tmp, "pipeline", version, full)
         if version != "v1.2.0":
-            record(root, "pipeline", version, "Succeeded", day)
+            record(root, "pipeline", version, "Succeeded", day, commit=FULL_SHA)
     # triggers: a fresh nightly, and a full release whose run failed after publishing.
     version = f"v20261124-{SHA['triggers'][0][:10]}"
     publish(root, tmp, "triggers", version, nightly)

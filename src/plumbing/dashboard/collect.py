@@ -65,6 +65,21 @@ class ProjectView:
         return self.nightlies[0] if self.nightlies else None
 
     @property
+    def summary(self) -> list[tuple[str, str]]:
+        """One word per problem, for the index's Status column."""
+        out = []
+        for cls, text in self.marks:
+            if cls == "stale":
+                short = "No nightly" if text.startswith("No nightly") else "Stale"
+            elif cls == "failed":
+                short = "Failed"
+            else:
+                continue
+            if (cls, short) not in out:
+                out.append((cls, short))
+        return out
+
+    @property
     def healthy(self) -> bool:
         return not any(cls in ("failed", "stale") for cls, _ in self.marks)
 
