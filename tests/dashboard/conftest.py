@@ -21,13 +21,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PROJECTS = ("chains", "pipeline", "triggers")
 NOW = "2026-11-24T06:00:00Z"
 
-# Until `release publish` lands, the world is filled with plumbing.storage writes.
-try:
-    import plumbing.cli.publish_cmds  # noqa: F401
-
-    HAVE_PUBLISH = True
-except ImportError:
-    HAVE_PUBLISH = False
 FULL_SHA = "9876543210" + "e" * 30
 SHA = {  # commit per nightly day: nightly tags carry the first 10 hex
     "pipeline": ["1111111111" + "a" * 30, "2222222222" + "b" * 30, "3333333333" + "c" * 30],
@@ -78,15 +71,9 @@ def release_files(tmp: Path, project: str, version: str, with_release: bool = Tr
 
 def publish(root: Path, tmp: Path, project: str, version: str, bucket: str, with_release=True):
     src = release_files(tmp, project, version, with_release)
-    if with_release and not HAVE_PUBLISH:
-        from plumbing.storage import open_bucket
-
-        for f in sorted(src.iterdir()):
-            open_bucket(bucket).write(f"{project}/previous/{version}/{f.name}", f.read_bytes(),
-                                      content_type="text/plain", if_absent=False)
-    elif with_release:
+    if with_release:
         invoke(release_cli, "publish", project, version, "--from", src, "--bucket", bucket,
-               "--latest", "never", "--root", root)
+               "--latest", "auto", "--root", root)
     else:  # a run that failed before publishing leaves only its logs
         from plumbing.storage import open_bucket
 
