@@ -238,6 +238,7 @@ GAP_X = 24       # between neighbours in a layer
 GAP_Y = 46       # between layers
 DUMMY_W = 12
 MARGIN = 16
+FINALLY_LABEL = "finally: after all tasks"
 
 
 def _text_width(text: str, size: float, bold: bool = False) -> float:
@@ -367,6 +368,14 @@ def layout(graph: Graph):
             for n, zi, o in zip(layer, z, offsets):
                 n.x = zi + o
     allnodes = [n for layer in layers for n in layer]
+    linked = [n for n in allnodes if n.key in up or n.key in down]
+    if linked:  # layers tied to nothing (finally tasks without references) go in the middle
+        mid = (min(n.x for n in linked) + max(n.x + n.w for n in linked)) / 2
+        for layer in layers:
+            if layer and not any(n.key in up or n.key in down for n in layer):
+                span = (layer[0].x + layer[-1].x + layer[-1].w) / 2
+                for n in layer:
+                    n.x += mid - span
     left = min((n.x for n in allnodes), default=0.0)
     right = max((n.x + n.w for n in allnodes), default=0.0)
     shift = MARGIN + 12 - left
@@ -379,6 +388,15 @@ def layout(graph: Graph):
     if fin:
         bx0 = min(n.x for n in fin) - 12
         bx1 = max(n.x + n.w for n in fin) + 12
+        need = _text_width(FINALLY_LABEL, 12, True) + 16 - (bx1 - bx0)
+        if need > 0:  # the label is wider than the tasks: widen the box on both sides
+            bx0, bx1 = bx0 - need / 2, bx1 + need / 2
+        if bx0 < MARGIN:
+            shift_all = MARGIN - bx0
+            for n in allnodes:
+                n.x += shift_all
+            bx0, bx1, width = bx0 + shift_all, bx1 + shift_all, width + shift_all
+        width = max(width, bx1 + MARGIN)
         by0 = min(n.y for n in fin) - 24
         by1 = max(n.y + n.h for n in fin) + 10
         box = (bx0, by0, bx1 - bx0, by1 - by0)
@@ -453,7 +471,7 @@ def to_svg(graph: Graph) -> str:
         bx, by, bw, bh = box
         out.append(f'<g class="finally-group"><rect class="group" x="{_f(bx)}" y="{_f(by)}" '
                    f'width="{_f(bw)}" height="{_f(bh)}" rx="8"/>'
-                   f'<text class="glabel" x="{_f(bx + 8)}" y="{_f(by + 15)}">finally: after all tasks</text></g>')
+                   f'<text class="glabel" x="{_f(bx + 8)}" y="{_f(by + 15)}">{FINALLY_LABEL}</text></g>')
     labels = []
     for e, pts in paths:
         cls = "edge" if e.run_after else "edge data"

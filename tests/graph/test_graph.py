@@ -121,6 +121,12 @@ def test_finally_results_status_and_data_only_edges():
     root, boxes = _boxes(svg)
     assert max(b[1] for n, b in boxes.items() if n != "record") < boxes["record"][1]
     assert "finally: after all tasks" in svg
+    group = next(el for el in root.iter(SVG_NS + "g") if el.get("class") == "finally-group")
+    gx, gy, gw, gh = (float(group.find(SVG_NS + "rect").get(k)) for k in ("x", "y", "width", "height"))
+    rx, ry, rw, rh = boxes["record"]
+    assert gx < rx and rx + rw < gx + gw and gy < ry and ry + rh < gy + gh
+    assert gw >= g._text_width(g.FINALLY_LABEL, 12, True) + 15.9
+    assert 0 <= gx and gx + gw <= float(root.get("width"))
     assert 'class="edge data"' in svg
     dot = g.to_dot(graph)
     assert "subgraph cluster_finally" in dot and '"test" -> "publish" [style=dashed, label="ok"];' in dot
