@@ -98,11 +98,12 @@ class FaultProxy:
     """HTTP proxy to `upstream` that misbehaves on purpose.
 
     `inject(action, times, match=...)` queues `times` faults for requests where
-    `match(method, path)` is true. Actions: "503", "429", "500" (answer that status without
-    forwarding), "drop" (close the connection without forwarding), "lose" (forward, then close
+    `match(method, path)` is true. Actions: an HTTP status such as "503", "429", "403" (answer
+    it without forwarding), "drop" (close the connection without forwarding), "lose" (forward, then close
     without answering: the server did the work, the client never hears). `fail_from(n, action)`
     makes every request after the n-th matching one fail (an outage), until `heal()`.
-    `log` records (method, path, action) for every request.
+    `log` records (method, path, action) for every request; `answered` records
+    (method, path, status) for every answer the upstream server gave.
     """
 
     def __init__(self, upstream: str):
@@ -111,10 +112,12 @@ class FaultProxy:
         self.faults: list[list] = []  # [action, remaining, match]
         self.outage = None  # (action, match, countdown)
         self.log: list[tuple[str, str, str]] = []
+        self.answered: list[tuple[str, str, int]] = []
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out in separate writes
 
             def log_message(self, *args):
                 pass
@@ -128,7 +131,7 @@ class FaultProxy:
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
-                if action in ("503", "429", "500"):
+                if action.isdigit():
                     payload = json.dumps({"error": {"code": int(action), "message": "injected"}}).encode()
                     self.send_response(int(action))
                     self.send_header("Content-Type", "application/json")
@@ -144,6 +147,7 @@ class FaultProxy:
                 resp = conn.getresponse()
                 data = resp.read()
                 conn.close()
+                proxy.answered.append((self.command, self.path, resp.status))
                 if action == "lose":
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
@@ -162,7 +166,8 @@ class FaultProxy:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                                       daemon=True)
 
     def start(self) -> "FaultProxy":
         self.thread.start()
