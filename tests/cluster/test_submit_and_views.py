@@ -84,3 +84,11 @@ def test_states_and_durations_from_tekton_status():
         ("a", "succeeded"), ("b", "pending"), ("c", "skipped"), ("z", "pending")]
     assert tekton.format_duration(states[0].duration()) == "1h02m"
     assert tekton.format_duration(59.6) == "1m00s"
+
+
+async def test_following_a_run_that_disappears_is_one_line(cluster, repo, kubeconfig):
+    from plumbing.findings import PlumbingError
+
+    target = kube.connect(repo)
+    with pytest.raises(PlumbingError, match=r"^cannot read PipelineRun release/gone: 404"):
+        await asyncio.to_thread(follow_run, target, "release", "gone", out=io.StringIO(), interval=0.01)

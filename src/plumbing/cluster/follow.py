@@ -13,11 +13,12 @@ import time
 from datetime import datetime, timezone
 
 from plumbing.cluster import tekton
-from plumbing.cluster.kube import Target
-from plumbing.findings import EXIT_FAILED, EXIT_OK
+from plumbing.cluster.kube import Target, api_error
+from plumbing.findings import EXIT_FAILED, EXIT_OK, PlumbingError
 
 EXIT_DETACHED = 130
 TAIL_LINES = 20
+MAX_POLL_ERRORS = 5
 
 
 def reattach_hint(name: str, namespace: str) -> str:
@@ -112,14 +113,25 @@ def follow_run(target: Target, namespace: str, name: str, *, logs: bool = False,
     view = make_view(out, f"PipelineRun {namespace}/{name}")
     seen: dict[str, tuple] = {}
     printed_steps: set[tuple[str, str]] = set()
+    errors = 0
     try:
         with view:
             view.line(f"following PipelineRun {name} in {namespace} (Ctrl-C detaches)")
             while True:
                 if detach is not None and detach.is_set():
                     raise KeyboardInterrupt
-                run = tekton.get_run(target, namespace, name)
-                taskruns = tekton.get_taskruns(target, namespace, run)
+                try:
+                    run = tekton.get_run(target, namespace, name)
+                    taskruns = tekton.get_taskruns(target, namespace, run)
+                    errors = 0
+                except Exception as exc:  # noqa: BLE001 - API hiccups: retry a few polls, then stop
+                    errors += 1
+                    if _gone(exc) or errors >= MAX_POLL_ERRORS:
+                        raise PlumbingError(f"cannot read PipelineRun {namespace}/{name}: "
+                                            f"{_describe(exc)}") from None
+                    view.line(f"(API error, retrying: {_describe(exc)})")
+                    _sleep(interval, detach)
+                    continue
                 states = tekton.task_states(run, taskruns)
                 for s in states:
                     if seen.get(s.name) != s.key():
@@ -137,6 +149,16 @@ def follow_run(target: Target, namespace: str, name: str, *, logs: bool = False,
         print(f"detached: PipelineRun {name} keeps running; re-attach with: "
               f"{reattach_hint(name, namespace)}", file=out, flush=True)
         return EXIT_DETACHED
+
+
+def _gone(exc: BaseException) -> bool:
+    return getattr(exc, "status", None) in (401, 403, 404)
+
+
+def _describe(exc: BaseException) -> str:
+    if hasattr(exc, "status") and hasattr(exc, "body"):
+        return api_error(exc)
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
 
 
 def _sleep(interval: float, detach: threading.Event | None) -> None:
