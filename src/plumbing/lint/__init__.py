@@ -1,0 +1,9 @@
+"""`plumbing lint`: Tekton rules (Task, Pipeline, TaskRun, PipelineRun, StepAction; tekton.dev/v1
+and v1beta1) plus the repository's own config files, reported as
+`path:line:col: severity rule-id message`.
+
+Layout: `registry` (the Rule type and the registry), `vars` (parsing `$(...)` references),
+`model` (documents and the units rules look at), `engine` (files -> findings), `rules/` (one
+module per area), `reporters`, `config` (.plumbing-lint.yaml), `docs` (docs/rules.md).
+Nothing here imports Pulumi, cloud SDKs or Jinja2.
+"""
