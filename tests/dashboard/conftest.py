@@ -28,13 +28,15 @@ SHA = {  # commit per nightly day: nightly tags carry the first 10 hex
 }
 
 
-def make_repo(dest: Path, www: Path) -> Path:
-    """plumbing.yaml with file:// buckets under `www`, and three real project files."""
+def make_repo(dest: Path, www: Path | str) -> Path:
+    """plumbing.yaml with its buckets under `www` (a folder, or a gs://bucket URL), and three
+    real project files."""
+    base = str(www) if str(www).startswith("gs://") else f"file://{www}"
     text = (ROOT / "plumbing.yaml").read_text()
-    text = (text.replace("gs://tekton-releases-nightly", f"file://{www}/nightly")
-                .replace("gs://tekton-releases\n", f"file://{www}/release\n")
-                .replace("gs://tekton-release-logs", f"file://{www}/logs"))
-    assert text.count(f"file://{www}") == 3, "plumbing.yaml's buckets changed; update the test"
+    text = (text.replace("gs://tekton-releases-nightly", f"{base}/nightly")
+                .replace("gs://tekton-releases\n", f"{base}/release\n")
+                .replace("gs://tekton-release-logs", f"{base}/logs"))
+    assert text.count(base) == 3, "plumbing.yaml's buckets changed; update the test"
     (dest / "plumbing.yaml").write_text(text)
     (dest / "releases").mkdir()
     for name in PROJECTS:

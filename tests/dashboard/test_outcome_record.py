@@ -109,11 +109,21 @@ def test_release_record_writes_into_the_modes_bucket(repo):
     assert json.loads((www / "release/triggers/previous/v0.30.0/outcome.json").read_text())["status"] == "Completed"
 
 
-def test_release_record_with_an_explicit_bucket_needs_no_config(tmp_path):
+def test_release_record_with_an_explicit_bucket_needs_no_config(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no plumbing.yaml here or above
     r = record("--project", "cli", "--version", "v0.1.0", "--status", "Succeeded", "--run", "x",
                "--bucket", f"file://{tmp_path}/b")
     assert r.exit_code == 0, r.output
-    assert (tmp_path / "b/cli/previous/v0.1.0/outcome.json").is_file()
+    d = json.loads((tmp_path / "b/cli/previous/v0.1.0/outcome.json").read_text())
+    assert d["urls"]["logs"] == f"file://{tmp_path}/b/cli/previous/v0.1.0/logs.txt"
+
+
+def test_release_record_with_a_bucket_still_checks_the_project_when_config_is_there(repo, monkeypatch):
+    root, www = repo
+    monkeypatch.chdir(root)
+    r = record("--project", "nope", "--version", "v0.1.0", "--status", "Succeeded", "--run", "x",
+               "--bucket", f"file://{www}/other")
+    assert r.exit_code == 2 and "unknown project 'nope'" in r.output
 
 
 @pytest.mark.parametrize("args, message", [

@@ -79,14 +79,22 @@ def record(project, version, status, run, commit, started, finished, run_url, bu
 
     Run by the release pipeline's finally task; read by `plumbing dashboard`.
     """
+    from plumbing.config import load_repo
+    from plumbing.findings import ConfigError
     from plumbing.outcome import OutcomeError, make_outcome, write_outcome
+    from plumbing.storage import open_bucket
+    from plumbing.versions import FULL, VersionError, parse
 
-    public_url = None
+    repo = None
     if bucket is None or root is not None:
-        from plumbing.config import load_repo
-        from plumbing.versions import FULL, VersionError, parse
-
         repo = load_repo(root)
+    else:  # --bucket alone: the config, when there is a usable one, still checks the project
+        try:
+            repo = load_repo(None)
+        except ConfigError:
+            repo = None
+    public_url = None
+    if repo is not None:
         repo.project(project)
         public_url = repo.org.get("public_url")
         if bucket is None:
@@ -102,8 +110,6 @@ def record(project, version, status, run, commit, started, finished, run_url, bu
                                public_url=public_url, run_url=run_url)
     except OutcomeError as exc:
         raise usage_error(str(exc)) from None
-    from plumbing.storage import open_bucket
-
     name = write_outcome(open_bucket(bucket), outcome)
     click.echo(f"wrote {bucket.rstrip('/')}/{name}: {outcome.status}")
     return 0

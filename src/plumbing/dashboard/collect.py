@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from plumbing import versions
+from plumbing.findings import PlumbingError
 from plumbing.outcome import FAILED_STATUSES, FILENAME, OK_STATUSES, OutcomeError, parse_outcome
 
 RELEASE_FILES = ("release.yaml", "release.notags.yaml", "logs.txt")
@@ -195,6 +196,8 @@ def read_releases(bucket, bucket_url: str, project: str, kind: str, limit: int,
                 outcome = parse_outcome(bucket.read(base + FILENAME))
             except OutcomeError as exc:
                 note = f"outcome.json is unreadable: {exc}"
+            except PlumbingError as exc:  # e.g. deleted between list and read
+                note = f"outcome.json could not be read: {exc}"
         try:
             versions.parse(tag)
         except versions.VersionError:
