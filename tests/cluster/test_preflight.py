@@ -112,3 +112,12 @@ async def test_latest_is_decided_from_the_bucket_listing(cluster, repo, kubeconf
     ((ns, name),) = cluster.runs()
     params = {p["name"]: p["value"] for p in cluster.run(ns, name)["spec"]["params"]}
     assert params["latest"] == "never"
+
+
+async def test_forbidden_namespace_read_falls_back_to_the_service_account(cluster, repo, kubeconfig):
+    cluster.kmock["get /api/v1/namespaces/locked"] << 403 << {
+        "kind": "Status", "code": 403, "reason": "Forbidden", "message": "namespaces is forbidden"}
+    plan, run = make_plan(repo, mode="nightly", version="v20261124-0123456789")
+    plan["cluster"]["namespace"] = run["metadata"]["namespace"] = "locked"
+    message = await refused(repo, plan, run)
+    assert message == "service account 'release-nightly' does not exist in namespace 'locked'"

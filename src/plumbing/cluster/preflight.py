@@ -26,6 +26,10 @@ def check_namespace(target: Target, namespace: str) -> None:
     except ApiException as exc:
         if exc.status == 404:
             raise Refused(f"namespace {namespace!r} does not exist in {target.description}") from None
+        if exc.status == 403:
+            # Namespaces are cluster-scoped: a namespaced identity (a CronJob's) may not read
+            # them. The service-account check reads inside the namespace and covers it.
+            return
         raise Refused(f"cannot read namespace {namespace!r} in {target.description}: {api_error(exc)}") from None
 
 
