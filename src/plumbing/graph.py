@@ -452,8 +452,11 @@ def to_svg(graph: Graph) -> str:
     esc = _esc
     nodes, paths, width, height, box = layout(graph)
     n_edges = len(graph.edges)
-    desc = (f"{len(graph.regular)} tasks, {len(graph.finally_tasks)} finally tasks, "
-            f"{n_edges} dependencies")
+    def count(n, word, plural=None):
+        return f"{n} {word if n == 1 else plural or word + 's'}"
+
+    desc = (f"{count(len(graph.regular), 'task')}, {count(len(graph.finally_tasks), 'finally task')}, "
+            f"{count(n_edges, 'dependency', 'dependencies')}")
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(width)}" height="{_f(height)}" '
         f'viewBox="0 0 {_f(width)} {_f(height)}" role="img" aria-labelledby="g-title g-desc">',
