@@ -1,0 +1,1 @@
+"""The plumbing Pulumi program: one ComponentResource per concern; see compose.py."""

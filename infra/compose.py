@@ -1,0 +1,57 @@
+"""Composition of the plumbing infrastructure: reads plumbing.yaml, releases/, images/ and
+cronjobs/ through plumbing's loader, the stack's knobs from Pulumi config, and wires one
+component per concern. `infra/__main__.py` calls `compose()`; so does `plumbing infra plan`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+
+from infra import settings as settings_mod
+from infra.access import Access
+from infra.schedules import ImageBuilds, Nightlies, ScheduledJobs
+from infra.secret_store import Secrets
+from infra.tekton import Tekton
+from plumbing.config import load_repo
+from plumbing.images import load_images
+from plumbing.infra import model
+from plumbing.infra.jobs import load_jobs
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def compose(root: Path | None = None) -> dict:
+    repo = load_repo(root or ROOT)
+    images = load_images(repo)
+    jobs = load_jobs(repo)
+    settings = settings_mod.read()
+    identities = model.identities(repo, images, jobs)
+    scheduled = model.scheduled_jobs(repo, images, jobs)
+    plumbing_image = repo.org["tool_images"]["plumbing"]
+
+    from infra.cluster import Cluster  # pulumi_gcp is imported only when needed
+    cluster = Cluster("cluster", repo=repo, settings=settings)
+    k8s_opts = pulumi.ResourceOptions(providers=[cluster.provider])
+    emails = {}
+    if settings.gke:
+        from infra.buckets import Buckets
+        from infra.identities import Identities
+
+        buckets = Buckets("buckets", repo=repo, settings=settings)
+        emails = Identities("identities", identities=identities, buckets=buckets, settings=settings).emails
+    access = Access("access", repo=repo, identities=identities, emails=emails, opts=k8s_opts)
+    Secrets("secrets", repo=repo, specs=model.secrets(repo), namespaces=access.namespaces,
+            settings=settings, opts=k8s_opts)
+    Tekton("tekton", repo=repo, settings=settings, opts=k8s_opts)
+    by_kind = {kind: [j for j in scheduled if j.kind == kind] for kind in ("nightly", "image", "job")}
+    after_access = pulumi.ResourceOptions(providers=[cluster.provider], depends_on=list(access.service_accounts.values()))
+    Nightlies("nightlies", jobs=by_kind["nightly"], image=plumbing_image, namespaces=access.namespaces,
+              opts=after_access)
+    ImageBuilds("image-builds", jobs=by_kind["image"], image=plumbing_image, namespaces=access.namespaces,
+                opts=after_access)
+    ScheduledJobs("jobs", jobs=by_kind["job"], image=plumbing_image, namespaces=access.namespaces,
+                  opts=after_access)
+    pulumi.export("target", settings.target)
+    pulumi.export("cronjobs", sorted(j.name for j in scheduled))
+    return {"repo": repo, "settings": settings}

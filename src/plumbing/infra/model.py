@@ -1,0 +1,202 @@
+"""What the cluster must hold, as plain data derived from plumbing.yaml, releases/, images/ and
+cronjobs/: identities and their permissions, secrets, scheduled jobs.
+
+The Pulumi program (infra/) turns this into resources; keeping the decisions here, free of
+Pulumi, makes them readable in one place and testable without mocks. Names come from the
+config; the few fixed ones (launchers, image builder) are derived here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from plumbing.config import parse_go_duration
+
+LAUNCHER_SUFFIX = "-launcher"
+IMAGE_BUILDER = "image-builder"
+IMAGE_LAUNCHER = "image-build-launcher"
+PR_TRIGGERS = "pr-triggers"
+REGISTRY_SECRET = "registry-credentials"
+PR_WEBHOOK_SECRET = "pr-webhook"
+
+# Where the plumbing image keeps the repository (PLUMBING_ROOT) and writes (an emptyDir).
+IMAGE_ROOT = "/opt/plumbing"
+SCRATCH = "/tmp"
+RUN_AS_USER = 65532
+
+# A launcher may start PipelineRuns and watch them in its own namespace: nothing else.
+LAUNCH_RULES = (
+    {"api_groups": ["tekton.dev"], "resources": ["pipelineruns"], "verbs": ["create", "get", "list", "watch"]},
+)
+# What a Triggers EventListener for PR webhooks needs in its namespace, spelled out.
+TRIGGERS_RULES = (
+    {"api_groups": ["triggers.tekton.dev"],
+     "resources": ["eventlisteners", "triggerbindings", "triggertemplates", "triggers", "interceptors"],
+     "verbs": ["get", "list", "watch"]},
+    {"api_groups": [""], "resources": ["configmaps", "secrets"], "verbs": ["get", "list", "watch"]},
+    {"api_groups": ["tekton.dev"], "resources": ["pipelineruns"], "verbs": ["create"]},
+    {"api_groups": [""], "resources": ["events"], "verbs": ["create", "patch"]},
+)
+TRIGGERS_CLUSTER_RULES = (
+    {"api_groups": ["triggers.tekton.dev"], "resources": ["clustertriggerbindings", "clusterinterceptors"],
+     "verbs": ["get", "list", "watch"]},
+)
+
+# Bucket access by job: writer may create, overwrite and delete objects; reader only read.
+BUCKET_ROLES = {"writer": "roles/storage.objectUser", "reader": "roles/storage.objectViewer"}
+
+LAUNCHER_RESOURCES = {"requests": {"cpu": "100m", "memory": "256Mi"},
+                      "limits": {"cpu": "500m", "memory": "512Mi"}}
+IMAGE_BUILD_DEADLINE = 2 * 3600
+# A nightly launcher follows its PipelineRun, so its deadline is the pipeline's timeout plus
+# time to submit and to read the final status.
+FOLLOW_MARGIN = 30 * 60
+
+
+@dataclass
+class Identity:
+    """One Kubernetes service account and everything it may do."""
+
+    name: str
+    namespace_key: str            # nightly | release | ci
+    namespace: str
+    purpose: str
+    gcp: bool = False             # gets a Google service account through Workload Identity
+    buckets: dict = field(default_factory=dict)          # bucket key -> reader | writer
+    rules: list = field(default_factory=list)            # namespaced RBAC rules
+    cluster_rules: list = field(default_factory=list)    # cluster-scoped read rules
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass
+class SecretSpec:
+    """A Kubernetes Secret the pipelines read, filled from Pulumi config secrets."""
+
+    name: str
+    namespace_key: str
+    namespace: str
+    keys: dict                    # secret data key -> Pulumi config key (a secret)
+    purpose: str
+    kind: str = "plain"           # plain | dockerconfig
+
+
+@dataclass
+class Job:
+    """One CronJob running the plumbing image."""
+
+    name: str
+    kind: str                     # nightly | image | job
+    namespace_key: str
+    namespace: str
+    schedule: str
+    service_account: str
+    command: list
+    deadline_seconds: int
+    resources: dict
+    source: str                   # the file it comes from
+    labels: dict = field(default_factory=dict)
+
+
+def identities(repo, images: dict, jobs: dict) -> list[Identity]:
+    org = repo.org
+    ns, sa = org["namespaces"], org["service_accounts"]
+    out = [
+        Identity(sa["nightly"], "nightly", ns["nightly"], "runs nightly release PipelineRuns",
+                 gcp=True, buckets={"nightly": "writer", "logs": "writer"}),
+        Identity(sa["nightly"] + LAUNCHER_SUFFIX, "nightly", ns["nightly"],
+                 "the nightly CronJobs: create and read PipelineRuns", rules=[dict(r) for r in LAUNCH_RULES]),
+        Identity(sa["release"], "release", ns["release"], "runs full release PipelineRuns",
+                 gcp=True, buckets={"release": "writer", "logs": "writer"}),
+        Identity(sa["ci"], "ci", ns["ci"], "runs PR check PipelineRuns (untrusted code: no access)"),
+        Identity(PR_TRIGGERS, "ci", ns["ci"], "the PR webhook EventListener",
+                 rules=[dict(r) for r in TRIGGERS_RULES], cluster_rules=[dict(r) for r in TRIGGERS_CLUSTER_RULES]),
+    ]
+    if images:
+        out += [
+            Identity(IMAGE_BUILDER, "release", ns["release"], "runs image-build PipelineRuns (pushes with the registry secret)"),
+            Identity(IMAGE_LAUNCHER, "release", ns["release"], "the image-build CronJobs: create and read PipelineRuns",
+                     rules=[dict(r) for r in LAUNCH_RULES]),
+        ]
+    for job in jobs.values():
+        out.append(Identity(job["name"], job["namespace"], ns[job["namespace"]], f"the {job['name']} CronJob",
+                            gcp=bool(job["buckets"]), buckets=dict(job["buckets"]),
+                            rules=[dict(r) for r in job["rules"]]))
+    return out
+
+
+def secrets(repo) -> list[SecretSpec]:
+    org = repo.org
+    ns = org["namespaces"]
+    notify = org.get("notify") or {}
+    out = []
+    for key in ("nightly", "release"):
+        if notify.get("slack_webhook_secret"):
+            out.append(SecretSpec(notify["slack_webhook_secret"], key, ns[key], {"url": "slackWebhookUrl"},
+                                  "Slack incoming webhook for release notifications"))
+        if notify.get("github_token_secret"):
+            out.append(SecretSpec(notify["github_token_secret"], key, ns[key], {"token": "githubToken"},
+                                  "GitHub token that comments on release issues"))
+        out.append(SecretSpec(REGISTRY_SECRET, key, ns[key], {"config.json": "registryToken"},
+                              "docker config.json for pushing images to the registry", kind="dockerconfig"))
+    out.append(SecretSpec(PR_WEBHOOK_SECRET, "ci", ns["ci"], {"secretToken": "prWebhookSecret"},
+                          "GitHub webhook secret the PR EventListener checks"))
+    return out
+
+
+# Chains signs with a cosign key held in its own namespace (the release file creates the
+# Secret empty; the program fills it).
+CHAINS_SIGNING_KEYS = {"cosign.key": "chainsCosignKey", "cosign.password": "chainsCosignPassword",
+                       "cosign.pub": "chainsCosignPub"}
+
+
+def secret_config_keys(repo) -> list[str]:
+    """Every Pulumi config secret the program requires: `pulumi config set --secret KEY`."""
+    keys = {k for spec in secrets(repo) for k in spec.keys.values()}
+    keys |= set(CHAINS_SIGNING_KEYS.values())
+    return sorted(keys)
+
+
+def scheduled_jobs(repo, images: dict, jobs: dict) -> list[Job]:
+    org = repo.org
+    ns, sa = org["namespaces"], org["service_accounts"]
+    out = []
+    for name, project in sorted(repo.projects.items()):
+        nightly = project["nightly"]
+        if not (nightly["enabled"] and nightly["schedule"]):
+            continue
+        timeout = int(parse_go_duration(project["timeouts"]["pipeline"]) or 3 * 3600)
+        out.append(Job(
+            name=f"nightly-{name}", kind="nightly", namespace_key="nightly", namespace=ns["nightly"],
+            schedule=nightly["schedule"], service_account=sa["nightly"] + LAUNCHER_SUFFIX,
+            command=["release", "nightly", name, "--apply", "--out", f"{SCRATCH}/dist"],
+            deadline_seconds=timeout + FOLLOW_MARGIN, resources=LAUNCHER_RESOURCES,
+            source=f"releases/{name}.yaml", labels={"plumbing.tekton.dev/project": name}))
+    for name, image in sorted(images.items()):
+        out.append(Job(
+            name=f"image-build-{name}", kind="image", namespace_key="release", namespace=ns["release"],
+            schedule=image["schedule"], service_account=IMAGE_LAUNCHER,
+            command=["plumbing", "image", "build", name, "--apply", "--out", f"{SCRATCH}/dist"],
+            deadline_seconds=IMAGE_BUILD_DEADLINE, resources=LAUNCHER_RESOURCES,
+            source=f"images/{name}/image.yaml", labels={"plumbing.tekton.dev/image": name}))
+    for name, job in sorted(jobs.items()):
+        res = job["resources"]
+        out.append(Job(
+            name=name, kind="job", namespace_key=job["namespace"], namespace=ns[job["namespace"]],
+            schedule=job["schedule"], service_account=name, command=list(job["command"]),
+            deadline_seconds=job["deadline_seconds"],
+            resources={"requests": dict(res), "limits": {"cpu": _double_cpu(res["cpu"]), "memory": res["memory"]}},
+            source=f"cronjobs/{name}.yaml", labels={"plumbing.tekton.dev/job": name}))
+    return out
+
+
+def _double_cpu(cpu: str) -> str:
+    milli = int(cpu[:-1]) if cpu.endswith("m") else int(cpu) * 1000
+    return f"{milli * 2}m"
+
+
+def bucket_name(url: str) -> str:
+    """gs://name/optional/prefix -> name."""
+    return url.split("://", 1)[-1].split("/", 1)[0]

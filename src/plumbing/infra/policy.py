@@ -1,0 +1,247 @@
+"""Policies over a plan's inventory ([{type, name, component, inputs}]): the rules the
+infrastructure must keep, checked offline on what the program declares.
+
+Each rule is a function named in POLICIES; it yields messages that start with the offending
+resource (`type name: ...`), so a failure says what to fix. `check(inventory)` runs them all;
+`coverage(inventory, repo, images, jobs)` checks there is exactly one CronJob per nightly
+project, image and cronjobs/ file, with the configured schedule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from plumbing.config import image_pin_problem
+
+PUBLIC_MEMBERS = {"allUsers", "allAuthenticatedUsers"}
+PUBLIC_ROLE = "roles/storage.objectViewer"
+BUCKET = "gcp:storage/bucket:Bucket"
+BUCKET_IAM = ("gcp:storage/bucketIAMMember:BucketIAMMember", "gcp:storage/bucketIAMBinding:BucketIAMBinding")
+ACLS = ("gcp:storage/bucketACL:BucketACL", "gcp:storage/objectACL:ObjectACL",
+        "gcp:storage/bucketAccessControl:BucketAccessControl",
+        "gcp:storage/defaultObjectAccessControl:DefaultObjectAccessControl",
+        "gcp:storage/objectAccessControl:ObjectAccessControl",
+        "gcp:storage/defaultObjectACL:DefaultObjectACL")
+KEYS = ("gcp:serviceaccount/key:Key", "gcp:storage/hmacKey:HmacKey", "gcp:apikeys/key:Key")
+ROLES = ("kubernetes:rbac.authorization.k8s.io/v1:Role", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole")
+BINDINGS = ("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")
+CRONJOB = "kubernetes:batch/v1:CronJob"
+SECRETS = ("kubernetes:core/v1:Secret", "kubernetes:core/v1:SecretPatch")
+YAML_GROUPS = ("kubernetes:yaml/v2:ConfigFile", "kubernetes:yaml/v2:ConfigGroup",
+               "kubernetes:yaml:ConfigFile", "kubernetes:yaml:ConfigGroup")
+POD_CARRIERS = {
+    "kubernetes:batch/v1:CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+    "kubernetes:batch/v1:Job": ("spec", "template", "spec"),
+    "kubernetes:apps/v1:Deployment": ("spec", "template", "spec"),
+    "kubernetes:apps/v1:StatefulSet": ("spec", "template", "spec"),
+    "kubernetes:apps/v1:DaemonSet": ("spec", "template", "spec"),
+    "kubernetes:core/v1:Pod": ("spec",),
+}
+SECRET_PLACEHOLDER = "[secret]"
+
+
+def _label(r: dict) -> str:
+    return f"{r['type']} {r['name']}"
+
+
+def _get(d, *path):
+    for key in path:
+        if not isinstance(d, dict):
+            return None
+        d = d.get(key)
+    return d
+
+
+def _members(inputs: dict) -> list[str]:
+    members = inputs.get("members") or []
+    return ([inputs["member"]] if inputs.get("member") else []) + list(members)
+
+
+def public_access(inventory: list[dict]) -> Iterator[str]:
+    """Buckets use uniform bucket-level access (no ACLs); the only public grant is objectViewer
+    to allUsers on a bucket; nothing is public at project or service-account level."""
+    for r in inventory:
+        inputs = r["inputs"]
+        if r["type"] == BUCKET and inputs.get("uniformBucketLevelAccess") is not True:
+            yield f"{_label(r)}: uniformBucketLevelAccess must be true (no per-object ACLs)"
+        if r["type"] in ACLS:
+            yield f"{_label(r)}: ACL resources are not allowed; grant bucket IAM roles"
+        public = [m for m in _members(inputs) if m in PUBLIC_MEMBERS]
+        if not public:
+            continue
+        if r["type"] not in BUCKET_IAM:
+            yield f"{_label(r)}: grants {', '.join(public)} outside a bucket's read access"
+        elif inputs.get("role") != PUBLIC_ROLE or "allAuthenticatedUsers" in public:
+            yield (f"{_label(r)}: grants {inputs.get('role')} to {', '.join(public)}; "
+                   f"only {PUBLIC_ROLE} for allUsers may be public")
+
+
+def no_keys(inventory: list[dict]) -> Iterator[str]:
+    """No service-account keys, HMAC keys or API keys: Workload Identity gives short-lived tokens."""
+    for r in inventory:
+        if r["type"] in KEYS:
+            yield f"{_label(r)}: long-lived keys are not allowed; use Workload Identity"
+        if r["type"] in SECRETS:
+            for field in ("stringData", "data"):
+                value = r["inputs"].get(field)
+                if isinstance(value, dict) and any(k.endswith(".json") and k != "config.json" for k in value):
+                    yield f"{_label(r)}: holds a JSON key file; use Workload Identity"
+
+
+def no_cluster_admin(inventory: list[dict]) -> Iterator[str]:
+    """Nobody is bound to cluster-admin (or the system:masters group)."""
+    for r in inventory:
+        if r["type"] not in BINDINGS:
+            continue
+        ref = _get(r["inputs"], "roleRef", "name")
+        if ref == "cluster-admin":
+            yield f"{_label(r)}: binds cluster-admin"
+        for subject in r["inputs"].get("subjects") or []:
+            if subject.get("name") == "system:masters":
+                yield f"{_label(r)}: binds the system:masters group"
+
+
+def no_wildcards(inventory: list[dict]) -> Iterator[str]:
+    """Roles name every API group, resource and verb: no '*'."""
+    for r in inventory:
+        if r["type"] not in ROLES:
+            continue
+        for i, rule in enumerate(r["inputs"].get("rules") or []):
+            for field in ("apiGroups", "resources", "verbs", "resourceNames", "nonResourceURLs"):
+                if any("*" in str(v) for v in rule.get(field) or []):
+                    yield f"{_label(r)}: rules[{i}].{field} has a wildcard"
+            if not rule.get("verbs"):
+                yield f"{_label(r)}: rules[{i}] has no verbs"
+
+
+def cronjobs(inventory: list[dict]) -> Iterator[str]:
+    """CronJobs: Forbid, starting deadline, both history limits, active deadline, restartPolicy
+    Never, a backoff limit, requests and limits, non-root without privilege escalation."""
+    for r in inventory:
+        if r["type"] != CRONJOB:
+            continue
+        spec = r["inputs"].get("spec") or {}
+        job = _get(spec, "jobTemplate", "spec") or {}
+        pod = _get(job, "template", "spec") or {}
+        label = _label(r)
+        if spec.get("concurrencyPolicy") != "Forbid":
+            yield f"{label}: concurrencyPolicy must be Forbid, not {spec.get('concurrencyPolicy')!r}"
+        for field in ("startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit"):
+            if not isinstance(spec.get(field), int):
+                yield f"{label}: spec.{field} must be set"
+        if not isinstance(job.get("activeDeadlineSeconds"), int) or job.get("activeDeadlineSeconds", 0) <= 0:
+            yield f"{label}: jobTemplate.spec.activeDeadlineSeconds must be set"
+        if not isinstance(job.get("backoffLimit"), int):
+            yield f"{label}: jobTemplate.spec.backoffLimit must be set"
+        if pod.get("restartPolicy") != "Never":
+            yield f"{label}: restartPolicy must be Never, not {pod.get('restartPolicy')!r}"
+        pod_sc = pod.get("securityContext") or {}
+        for c in (pod.get("containers") or []) + (pod.get("initContainers") or []):
+            name = c.get("name", "?")
+            res = c.get("resources") or {}
+            for kind in ("requests", "limits"):
+                for what in ("cpu", "memory"):
+                    if not _get(res, kind, what):
+                        yield f"{label}: container {name} has no {kind}.{what}"
+            sc = c.get("securityContext") or {}
+            if not (sc.get("runAsNonRoot") or pod_sc.get("runAsNonRoot")):
+                yield f"{label}: container {name} may run as root (runAsNonRoot)"
+            if sc.get("runAsUser", pod_sc.get("runAsUser")) == 0:
+                yield f"{label}: container {name} runs as user 0"
+            if sc.get("allowPrivilegeEscalation") is not False:
+                yield f"{label}: container {name} must set allowPrivilegeEscalation: false"
+            if sc.get("privileged"):
+                yield f"{label}: container {name} is privileged"
+
+
+def pinned_images(inventory: list[dict]) -> Iterator[str]:
+    """Every container image is pinned (digest or version tag, never latest); every
+    third-party release file is a pinned version, not a moving `latest/`."""
+    for r in inventory:
+        path = POD_CARRIERS.get(r["type"])
+        if path:
+            pod = _get(r["inputs"], *path) or {}
+            for c in (pod.get("containers") or []) + (pod.get("initContainers") or []):
+                image = c.get("image") or ""
+                problem = image_pin_problem(image) if image else "is empty"
+                if problem:
+                    yield f"{_label(r)}: container {c.get('name', '?')} image {image!r} {problem}"
+        if r["type"] in YAML_GROUPS:
+            files = [r["inputs"].get("file")] if r["inputs"].get("file") else list(r["inputs"].get("files") or [])
+            for url in files:
+                if "/latest/" in url or "/previous/v" not in url:
+                    yield f"{_label(r)}: {url} is not a pinned release (use .../previous/vX.Y.Z/...)"
+
+
+def secrets_encrypted(inventory: list[dict]) -> Iterator[str]:
+    """Secret data comes from Pulumi secrets: it must reach the provider marked secret."""
+    for r in inventory:
+        if r["type"] not in SECRETS:
+            continue
+        for field in ("stringData", "data"):
+            value = r["inputs"].get(field)
+            if value is None:
+                continue
+            leaks = ([field] if not isinstance(value, dict) and value != SECRET_PLACEHOLDER else
+                     [f"{field}.{k}" for k, v in value.items() if v != SECRET_PLACEHOLDER]
+                     if isinstance(value, dict) else [])
+            for leak in leaks:
+                yield f"{_label(r)}: {leak} is not a Pulumi secret (use config.require_secret)"
+
+
+def typed_objects(inventory: list[dict]) -> Iterator[str]:
+    """Only Tekton's own release files come in as YAML groups."""
+    for r in inventory:
+        if r["type"] in YAML_GROUPS:
+            files = [r["inputs"].get("file")] if r["inputs"].get("file") else list(r["inputs"].get("files") or [])
+            if r["inputs"].get("yaml") or r["inputs"].get("objs") or not files:
+                yield f"{_label(r)}: inline YAML; declare typed resources instead"
+            for url in files:
+                if not url.startswith("https://infra.tekton.dev/tekton-releases/"):
+                    yield f"{_label(r)}: {url} is not a Tekton release file; declare typed resources instead"
+
+
+POLICIES = {
+    "public-access": public_access,
+    "no-keys": no_keys,
+    "no-cluster-admin": no_cluster_admin,
+    "no-wildcards": no_wildcards,
+    "cronjob-spec": cronjobs,
+    "pinned-images": pinned_images,
+    "secrets-encrypted": secrets_encrypted,
+    "typed-objects": typed_objects,
+}
+
+
+def check(inventory: list[dict]) -> list[tuple[str, str]]:
+    """Every (policy id, message) the inventory breaks."""
+    return [(pid, msg) for pid, fn in POLICIES.items() for msg in fn(inventory)]
+
+
+def coverage(inventory: list[dict], expected: list) -> list[str]:
+    """One CronJob per expected job (model.Job: name, namespace, schedule, command), nothing else."""
+    found: dict[tuple, list[dict]] = {}
+    for r in inventory:
+        if r["type"] == CRONJOB:
+            meta = r["inputs"].get("metadata") or {}
+            found.setdefault((meta.get("namespace"), meta.get("name")), []).append(r)
+    out = []
+    for job in expected:
+        hits = found.pop((job.namespace, job.name), [])
+        if len(hits) != 1:
+            out.append(f"{CRONJOB} {job.namespace}/{job.name}: expected exactly one for {job.source}, found {len(hits)}")
+            continue
+        spec = hits[0]["inputs"].get("spec") or {}
+        if spec.get("schedule") != job.schedule:
+            out.append(f"{_label(hits[0])}: schedule {spec.get('schedule')!r} differs from {job.source} ({job.schedule!r})")
+        containers = _get(spec, "jobTemplate", "spec", "template", "spec", "containers") or []
+        commands = [c.get("command") for c in containers]
+        if list(job.command) not in commands:
+            out.append(f"{_label(hits[0])}: does not run {' '.join(job.command)!r}")
+        if _get(spec, "jobTemplate", "spec", "template", "spec", "serviceAccountName") != job.service_account:
+            out.append(f"{_label(hits[0])}: must run as {job.service_account}")
+    for (ns, name), hits in sorted(found.items()):
+        for r in hits:
+            out.append(f"{_label(r)}: {ns}/{name} matches no releases/, images/ or cronjobs/ entry")
+    return out
