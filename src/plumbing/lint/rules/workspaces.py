@@ -86,13 +86,15 @@ def pipeline_ws(u):
 @rule("pipeline-task-workspace-binding", "error", "Pipeline", tekton="PIPELINE-TASK-WS-BINDING", doc="""
     A pipeline task's workspace bindings have unique names, and each binds a workspace the
     Pipeline declares (`workspace:`, or the binding's own name when `workspace` is omitted).
-    Tekton skips this for a v1 PipelineRun's inline pipelineSpec; this rule does not.""",
-      stricter="Also applied to inline pipelineSpecs in v1 PipelineRuns.",
+    For a PipelineRun's inline pipelineSpec, the run's own workspace bindings count as declared
+    (they propagate), as Tekton's v1beta1 check does.""",
       fix="Declare the workspace in spec.workspaces, or fix the name.",
       bad=pipeline("workspaces: [{name: shared}]\ntasks: [{name: a, taskRef: {name: t}, workspaces: [{name: source, workspace: shraed}]}]"),
       good=pipeline("workspaces: [{name: shared}]\ntasks: [{name: a, taskRef: {name: t}, workspaces: [{name: source, workspace: shared}]}]"))
 def task_ws_binding(u):
     declared = {w.get("name") for _, w in dicts(u.spec, "workspaces")}
+    if u.embedded:
+        declared |= {w.get("name") for _, w in dicts(d(u.obj.data.get("spec")), "workspaces")}
     for sec in ("tasks", "finally"):
         for i, t in dicts(u.spec, sec):
             seen = set()

@@ -1,0 +1,68 @@
+"""Every rule has a failing and a passing fixture (in its registration), checked here."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from plumbing.lint.registry import all_rules
+
+RULES = all_rules()
+ENGINE_RULES = {"file-read", "internal-error", "plumbing-config", "release-config", "image-config",
+                "config-unsafe-value", "config-unpinned-image", "config-read"}
+TEKTON = sorted(r for r in RULES if r not in ENGINE_RULES)
+
+
+def test_registry_shape():
+    assert len(RULES) >= 80
+    for r in RULES.values():
+        assert r.id == r.id.lower() and " " not in r.id, r.id
+        assert r.severity in ("error", "warning", "info"), r.id
+        assert r.doc and r.fix, r.id
+
+
+@pytest.mark.parametrize("rule_id", TEKTON)
+def test_bad_fixture_fails(rule_id, lint_text):
+    r = RULES[rule_id]
+    assert r.bad.strip(), f"{rule_id} has no failing fixture"
+    found = [f for f in lint_text(r.bad).findings if f.rule == rule_id]
+    assert found, f"{rule_id}: failing fixture not reported"
+    assert all(f.line >= 1 and f.column >= 1 for f in found)
+
+
+@pytest.mark.parametrize("rule_id", TEKTON)
+def test_good_fixture_passes(rule_id, lint_text):
+    r = RULES[rule_id]
+    assert r.good.strip(), f"{rule_id} has no passing fixture"
+    result = lint_text(r.good)
+    errors = [f.format() for f in result.findings if f.severity == "error" or f.rule == rule_id]
+    assert not errors, f"{rule_id}: passing fixture reported: {errors}"
+    assert result.skipped == 0 or rule_id == "yaml-syntax"
+
+
+def test_file_read_fixture(tmp_path):
+    from plumbing.lint.engine import lint_paths
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"a: \xff\xfe\n")
+    good = tmp_path / "good.yaml"
+    good.write_bytes(b"a: 1\n")
+    assert [f.rule for f in lint_paths([str(bad)]).findings] == ["file-read"]
+    assert lint_paths([str(good)]).findings == []
+
+
+@pytest.mark.parametrize("rule_id,rel", [("plumbing-config", "plumbing.yaml"),
+                                         ("release-config", "releases/demo.yaml")])
+def test_repo_config_fixtures(rule_id, rel, tmp_path, repo_root):
+    from plumbing.lint.engine import lint_paths
+
+    shutil.copy(repo_root / "plumbing.yaml", tmp_path / "plumbing.yaml")
+    (tmp_path / "releases").mkdir()
+    good = lint_paths([str(tmp_path / "plumbing.yaml")])
+    assert good.findings == [], [f.format() for f in good.findings]
+    target = tmp_path / rel
+    target.write_text(RULES[rule_id].bad, encoding="utf-8")
+    found = lint_paths([str(target)]).findings
+    assert rule_id in {f.rule for f in found}, [f.format() for f in found]
+    assert all(f.path == str(target) for f in found)
