@@ -1,0 +1,219 @@
+"""`release publish`, `release status`, `release precheck` end to end through the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import threading
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from click.testing import CliRunner
+
+from plumbing.cli.main import release
+from plumbing.release.status import schedule_period
+from plumbing.storage import open_bucket
+
+NIGHTLY = "v20260101-aaaaaaaaaa"
+
+
+def run(*args):
+    return CliRunner().invoke(release, [str(a) for a in args])
+
+
+@pytest.fixture
+def root(scratch_repo, tmp_path):
+    """A scratch plumbing repository whose buckets are local folders."""
+    text = (scratch_repo / "plumbing.yaml").read_text()
+    for kind in ("nightly", "release", "logs"):
+        text = re.sub(rf"(\n  {kind}: )gs://\S+", rf"\1{(tmp_path / ('b-' + kind)).as_uri()}", text, count=1)
+    (scratch_repo / "plumbing.yaml").write_text(text)
+    return scratch_repo
+
+
+def test_publish_prints_what_it_did_and_public_urls(gcs_bucket_url, release_dir, root):
+    d = release_dir("v1.2.3")
+    r = run("publish", "pipeline", "v1.2.3", "--from", d, "--bucket", gcs_bucket_url, "--root", root)
+    assert r.exit_code == 0, r.output
+    name = gcs_bucket_url[len("gs://"):]
+    assert f"https://storage.googleapis.com/{name}/pipeline/previous/v1.2.3/release.yaml" in r.stdout
+    assert "2 uploaded" in r.stdout and "latest/: now mirrors v1.2.3" in r.stdout
+
+
+def test_publish_json(gcs_bucket_url, release_dir, root):
+    r = run("publish", "pipeline", "v1.2.3", "--from", release_dir("v1.2.3"), "--bucket", gcs_bucket_url,
+            "--root", root, "--output", "json")
+    data = json.loads(r.stdout)
+    assert data["uploaded"] == ["release.notags.yaml", "release.yaml"] and data["latest_moved"]
+
+
+def test_publish_default_buckets_follow_the_version_kind(root, release_dir, tmp_path):
+    assert run("publish", "pipeline", "v1.2.3", "--from", release_dir("v1.2.3"), "--root", root).exit_code == 0
+    assert run("publish", "pipeline", NIGHTLY, "--from", release_dir(NIGHTLY), "--root", root).exit_code == 0
+    assert (tmp_path / "b-release/pipeline/previous/v1.2.3/release.yaml").is_file()
+    assert (tmp_path / "b-nightly/pipeline/previous" / NIGHTLY / "release.yaml").is_file()
+    assert not (tmp_path / "b-release/pipeline/previous" / NIGHTLY).exists()
+
+
+def test_publish_refuses_an_existing_release_with_exit_1(gcs_bucket_url, release_dir, root):
+    args = ("publish", "pipeline", "v1.2.3", "--bucket", gcs_bucket_url, "--root", root, "--from")
+    assert run(*args, release_dir("v1.2.3")).exit_code == 0
+    r = run(*args, release_dir("v1.2.3", salt="rebuilt"))
+    assert r.exit_code == 1 and "already holds a release" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.output
+
+
+def test_tekton_mistake_release_into_the_nightly_bucket_exits_1(root, release_dir, tmp_path):
+    r = run("publish", "pipeline", "v1.2.3", "--from", release_dir("v1.2.3"), "--root", root,
+            "--bucket", (tmp_path / "b-nightly").as_uri())
+    assert r.exit_code == 1 and "into the nightly bucket" in r.stderr
+    r = run("publish", "pipeline", NIGHTLY, "--from", release_dir(NIGHTLY), "--root", root,
+            "--bucket", (tmp_path / "b-release").as_uri(), "--latest", "never")
+    assert r.exit_code == 1 and "into the release bucket" in r.stderr
+    assert not (tmp_path / "b-nightly").exists() and not (tmp_path / "b-release").exists()
+
+
+def test_tekton_mistake_devel_labels_exit_1_and_upload_nothing(gcs_bucket_url, release_dir, root):
+    r = run("publish", "pipeline", "v1.2.3", "--from", release_dir("v1.2.3", labels="devel"),
+            "--bucket", gcs_bucket_url, "--root", root)
+    assert r.exit_code == 1 and "wrong resource version" in r.stderr
+    assert open_bucket(gcs_bucket_url).list("") == []
+
+
+@pytest.mark.parametrize("args, message", [
+    (("nosuch", "v1.2.3"), "unknown project"),
+    (("pipeline", "1.2.3"), "is not vX.Y.Z"),
+])
+def test_publish_usage_errors_exit_2(root, release_dir, args, message):
+    r = run("publish", *args, "--from", release_dir("v1.2.3"), "--root", root)
+    assert r.exit_code == 2 and message in r.stderr
+
+
+# --- status --------------------------------------------------------------------------------
+
+def iso(dt):
+    return dt.isoformat()
+
+
+def test_status_fresh_stale_and_missing_nightlies(root, release_dir, tmp_path):
+    for version in ("v1.2.3", "v1.10.0", NIGHTLY, "v20251231-bbbbbbbbbb"):
+        assert run("publish", "pipeline", version, "--from", release_dir(version), "--root", root).exit_code == 0
+    now = datetime.now(timezone.utc)
+    fresh = run("status", "pipeline", "--root", root, "--now", iso(now + timedelta(hours=1)))
+    assert fresh.exit_code == 0, fresh.output
+    assert f"full v1.10.0 (1h0m ago), nightly {NIGHTLY} (1h0m ago)" in fresh.stdout
+    stale = run("status", "pipeline", "--root", root, "--now", iso(now + timedelta(days=2, hours=1)),
+                "--output", "json")
+    assert stale.exit_code == 1
+    data = json.loads(stale.stdout)
+    assert data["stale"] == ["pipeline"] and data["projects"][0]["period_seconds"] == 86400
+    every = run("status", "--root", root, "--now", iso(now + timedelta(hours=1)))
+    assert every.exit_code == 1  # the other projects have schedules but no nightly at all
+    assert re.search(r"^STALE triggers: .*no nightly published", every.stdout, re.M)
+    assert re.search(r"^pipeline: ", every.stdout, re.M)
+
+
+def test_status_reads_gcs_buckets(gcs_bucket_url, release_dir, root, tmp_path):
+    assert run("publish", "pipeline", NIGHTLY, "--from", release_dir(NIGHTLY), "--bucket", gcs_bucket_url,
+               "--root", root).exit_code == 0
+    r = run("status", "pipeline", "--root", root, "--nightly-bucket", gcs_bucket_url, "--output", "json")
+    data = json.loads(r.stdout)["projects"][0]
+    assert r.exit_code == 0 and data["nightly"]["version"] == NIGHTLY and data["full"]["version"] is None
+
+
+def test_schedule_period_is_the_longest_gap():
+    monday = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)
+    assert schedule_period("0 3 * * *", monday) == timedelta(days=1)
+    assert schedule_period("0 3 * * 1-5", monday) == timedelta(days=3)
+    assert schedule_period("*/30 * * * *", monday) == timedelta(minutes=30)
+    assert schedule_period("0 2 * * 0", monday) == timedelta(days=7)
+
+
+def test_status_bad_now_is_exit_2(root):
+    r = run("status", "--root", root, "--now", "yesterday")
+    assert r.exit_code == 2 and "ISO 8601" in r.stderr
+
+
+# --- precheck ------------------------------------------------------------------------------
+
+@pytest.fixture
+def git_repo(tmp_path):
+    repo = tmp_path / "upstream"
+    repo.mkdir()
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.com", "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    for cmd in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "one"], ["tag", "-a", "v1.2.2", "-m", "v1.2.2"]):
+        subprocess.run(["git", *cmd], cwd=repo, env=env, check=True)
+    return repo.as_uri()
+
+
+@pytest.fixture
+def github_api():
+    """A GitHub API stand-in on 127.0.0.1: release v1.2.2 of tektoncd/pipeline exists."""
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            seen.append(self.path)
+            if self.path == "/repos/tektoncd/pipeline/releases/tags/v1.2.2":
+                body, code = b'{"tag_name": "v1.2.2"}', 200
+            else:
+                body, code = b'{"message": "Not Found"}', 404
+            self.send_response(code)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    server.shutdown()
+    server.server_close()
+
+
+def test_precheck_clear(root, git_repo, github_api, gcs_bucket_url):
+    api, seen = github_api
+    r = run("precheck", "pipeline", "v1.2.3", "--root", root, "--repository", git_repo,
+            "--github-api", api, "--bucket", gcs_bucket_url)
+    assert r.exit_code == 0, r.output
+    assert seen == ["/repos/tektoncd/pipeline/releases/tags/v1.2.3"]
+
+
+def test_precheck_fails_one_line_per_check(root, git_repo, github_api, gcs_bucket_url, release_dir):
+    api, _ = github_api
+    assert run("publish", "pipeline", "v1.2.2", "--from", release_dir("v1.2.2"), "--bucket", gcs_bucket_url,
+               "--root", root).exit_code == 0
+    r = run("precheck", "pipeline", "v1.2.2", "--root", root, "--repository", git_repo,
+            "--github-api", api, "--bucket", gcs_bucket_url)
+    assert r.exit_code == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 3
+    assert "tag v1.2.2 already exists" in lines[0]
+    assert "previous/v1.2.2/release.yaml already exists" in lines[1]
+    assert "GitHub release v1.2.2 already exists on tektoncd/pipeline" in lines[2]
+    skipped = run("precheck", "pipeline", "v1.2.2", "--root", root, "--repository", git_repo,
+                  "--skip-github", "--bucket", gcs_bucket_url, "--output", "json")
+    assert skipped.exit_code == 1 and len(json.loads(skipped.stdout)["failures"]) == 2
+
+
+def test_precheck_github_unreachable_is_exit_2(root, git_repo, gcs_bucket_url):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed once we leave: nothing listens there
+    r = run("precheck", "pipeline", "v1.2.3", "--root", root, "--repository", git_repo,
+            "--github-api", f"http://127.0.0.1:{port}", "--bucket", gcs_bucket_url)
+    assert r.exit_code == 2 and "GET http://127.0.0.1" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_precheck_unreachable_repository_is_exit_2(root, tmp_path, gcs_bucket_url):
+    r = run("precheck", "pipeline", "v1.2.3", "--root", root, "--repository", (tmp_path / "none").as_uri(),
+            "--skip-github", "--bucket", gcs_bucket_url)
+    assert r.exit_code == 2 and "git ls-remote" in r.stderr
