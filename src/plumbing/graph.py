@@ -321,15 +321,47 @@ def layout(graph: Graph):
 
     for layer in layers:
         number(layer)
-    for sweep in range(4):  # barycentre ordering, down then up
+    def crossings(r: int) -> int:
+        """Edge crossings between layer r and layer r + 1."""
+        pairs = [(n.order, m.order) for n in layers[r] for m in down.get(n.key, ())]
+        return sum(1 for i, (a, b) in enumerate(pairs) for c, d in pairs[i + 1:]
+                   if (a - c) * (b - d) < 0)
+
+    def total() -> int:
+        return sum(crossings(r) for r in range(nlayers - 1))
+
+    best, best_order = total(), [list(layer) for layer in layers]
+    for sweep in range(8):  # barycentre ordering, down then up; keep the best seen
+        if best == 0:
+            break
         seq = range(1, nlayers) if sweep % 2 == 0 else range(nlayers - 2, -1, -1)
+        adj = up if sweep % 2 == 0 else down
         for r in seq:
-            adj = up if sweep % 2 == 0 else down
             def key(n, adj=adj):
                 ns = adj.get(n.key)
                 return sum(m.order for m in ns) / len(ns) if ns else n.order
             layers[r].sort(key=key)
             number(layers[r])
+        now = total()
+        if now < best:
+            best, best_order = now, [list(layer) for layer in layers]
+    for r, layer in enumerate(best_order):
+        layers[r] = layer
+        number(layer)
+    improved = best > 0
+    while improved:  # transpose: swap neighbours while that removes crossings
+        improved = False
+        for r, layer in enumerate(layers):
+            for i in range(len(layer) - 1):
+                around = [q for q in (r - 1, r) if 0 <= q < nlayers - 1]
+                before = sum(crossings(q) for q in around)
+                layer[i], layer[i + 1] = layer[i + 1], layer[i]
+                number(layer)
+                if sum(crossings(q) for q in around) < before:
+                    improved = True
+                else:
+                    layer[i], layer[i + 1] = layer[i + 1], layer[i]
+                    number(layer)
 
     # y: layers stacked; finally tasks one extra gap below (their group box needs room).
     y = MARGIN
