@@ -164,3 +164,17 @@ def test_default_bucket_follows_the_version_kind():
     assert bucket_for(ORG, NIGHTLY_1) == "gs://tekton-releases-nightly"
     assert bucket_for(ORG, "v1.2.3") == "gs://tekton-releases"
     assert bucket_for(ORG, "v1.2.3", "file:///tmp/x") == "file:///tmp/x"
+
+
+def test_a_file_that_appears_mid_publish_identical_is_skipped_different_is_refused(bucket, release_dir):
+    """Another publisher wrote the same file between our listing and our create."""
+    from plumbing.release import publish as mod
+
+    d = release_dir("v1.2.3")
+    files = mod.read_dir(d)
+    folder = "pipeline/previous/v1.2.3/"
+    bucket.write(folder + "release.notags.yaml", files[0].data)
+    assert mod._create(bucket, folder, files[0]) is False
+    bucket.write(folder + "release.yaml", b"someone else's\n")
+    with pytest.raises(CheckFailed, match="different content"):
+        mod._create(bucket, folder, files[1])

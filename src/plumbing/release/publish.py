@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from plumbing.findings import CheckFailed, PlumbingError
-from plumbing.storage import Bucket, content_type_for, md5_b64
+from plumbing.storage import AlreadyExists, Bucket, content_type_for, md5_b64
 from plumbing.versions import FULL, NIGHTLY, VersionError, latest_moves, parse
 
 MARKER = "release.yaml"
@@ -297,12 +297,10 @@ def publish(bucket: Bucket, project: str, version: str, src_dir, latest: str = "
             if f.name in there:
                 result.skipped.append(f.name)
                 continue
-            bucket.write(folder + f.name, f.data, content_type=f.content_type, if_absent=True)
-            result.uploaded.append(f.name)
+            (result.uploaded if _create(bucket, folder, f) else result.skipped).append(f.name)
         _verify(bucket, folder, rest)
         marker = local[MARKER]
-        bucket.write(folder + MARKER, marker.data, content_type=marker.content_type, if_absent=True)
-        result.uploaded.append(MARKER)
+        (result.uploaded if _create(bucket, folder, marker) else result.skipped).append(MARKER)
         _verify(bucket, folder, [marker])
 
     for f in files:
@@ -318,6 +316,19 @@ def publish(bucket: Bucket, project: str, version: str, src_dir, latest: str = "
     if moves:
         result.latest_copied, result.latest_deleted = mirror_latest(bucket, project, version)
     return result
+
+
+def _create(bucket: Bucket, folder: str, f: LocalFile) -> bool:
+    """Create folder/name, never overwriting. False when an identical object appeared since we
+    listed the folder (a concurrent publish of the same files); AlreadyExists (exit 1) when
+    what appeared differs."""
+    try:
+        bucket.write(folder + f.name, f.data, content_type=f.content_type, if_absent=True)
+        return True
+    except AlreadyExists as exc:
+        if exc.same_content:
+            return False
+        raise
 
 
 def _same(blob, f: LocalFile) -> bool:
