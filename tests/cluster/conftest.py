@@ -161,7 +161,7 @@ def git_remote(tmp_path) -> Path:
     path = tmp_path / "upstream"
     path.mkdir()
     env_git = ["git", "-C", str(path), "-c", "user.name=t", "-c", "user.email=t@example.com"]
-    subprocess.run(["git", "init", "-q", str(path)], check=True)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
     subprocess.run([*env_git, "commit", "-q", "--allow-empty", "-m", "first"], check=True)
     subprocess.run([*env_git, "tag", "v1.2.2"], check=True)
     return path

@@ -44,3 +44,13 @@ async def test_release_full_apply_refuses_an_existing_tag(cluster, kubeconfig, r
     assert result.exit_code == 1, result.output
     assert result.stderr == "release full: tag v1.2.3 already exists in https://github.com/tektoncd/pipeline\n"
     assert cluster.posts() == []
+
+
+async def test_release_nightly_apply_no_follow(cluster, kubeconfig, repo_dir, git_remote, monkeypatch):
+    redirect_git(monkeypatch, git_remote)   # the revision is resolved from the (local) upstream
+    args = ["nightly", "pipeline", "--apply", "--no-follow", "--root", str(repo_dir)]
+    result = await asyncio.to_thread(CliRunner().invoke, release, args)
+    assert result.exit_code == 0, result.output + result.stderr
+    ((ns, name),) = cluster.runs()
+    assert ns == "release-nightly" and name.startswith("release-pipeline-nightly-")
+    assert f"follow it with: release follow {name} -n release-nightly" in result.output
