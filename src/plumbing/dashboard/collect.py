@@ -86,23 +86,15 @@ class ProjectView:
 
 
 def schedule_period(expr: str, now: datetime) -> timedelta:
-    """The longest gap between consecutive firings of `expr` in the 8 days before `now`.
+    """The longest gap between consecutive firings of `expr` (one day for "0 3 * * *", three
+    for a weekdays-only schedule, so a nightly is not stale every Monday).
 
-    For a daily schedule this is one day; for a weekdays-only one it is the weekend's three
-    days, so a nightly is not called stale every Monday.
+    The same definition as `release status`, which watches for stale nightlies from a CronJob:
+    both must agree on what stale means.
     """
-    from cronsim import CronSim
+    from plumbing.release.status import schedule_period as period
 
-    start = now - timedelta(days=8)
-    it = CronSim(expr, start)
-    prev = next(it)
-    gap = timedelta(0)
-    for when in it:
-        gap = max(gap, when - prev)
-        prev = when
-        if when > now:
-            break
-    return gap
+    return period(expr, now)
 
 
 def human_age(delta: timedelta) -> str:
