@@ -72,3 +72,32 @@ async def test_no_follow_prints_how_to_follow(cluster, repo, kubeconfig):
     ((ns, name),) = cluster.runs()
     assert ns == "release-nightly"
     assert f"follow it with: release follow {name} -n release-nightly" in out.getvalue()
+
+
+async def test_logs_of_a_running_step_come_as_they_grow(cluster, repo, kubeconfig):
+    plan, run = make_plan(repo)
+    out = io.StringIO()
+    task = asyncio.create_task(asyncio.to_thread(
+        apply_release, repo, plan, run, out=out, interval=0.03, logs=True))
+    ns, name = await cluster.wait_for_run()
+    cluster.put_taskrun(ns, name, "clone", state="running", steps=[("fetch", None)])
+    cluster.set_run(ns, name, status={"conditions": [{"type": "Succeeded", "status": "Unknown",
+                                                      "reason": "Running"}]})
+    key = (f"{name}-clone-pod", "step-fetch")
+    cluster.logs[key] = "first\nsec"                       # "sec" is still being written
+
+    async def until(text):
+        for _ in range(300):
+            if text in out.getvalue():
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"{text!r} never printed:\n{out.getvalue()}")
+
+    await until("[clone/fetch] first\n")
+    assert "[clone/fetch] sec" not in out.getvalue()
+    cluster.logs[key] = "first\nsecond\nthird\n"
+    await until("[clone/fetch] third\n")
+    await cluster.play(ns, name)   # clone finishes: its log is not printed twice
+    assert await asyncio.wait_for(task, 10) == 0
+    text = out.getvalue()
+    assert text.count("[clone/fetch] first") == 1 and text.count("[clone/fetch] second") == 1

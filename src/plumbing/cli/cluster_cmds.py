@@ -53,7 +53,7 @@ namespace_option = click.option("-n", "--namespace", default=None,
 @click.command()
 @click.argument("run")
 @namespace_option
-@click.option("--logs", is_flag=True, help="Print each step's log as it finishes.")
+@click.option("--logs", is_flag=True, help="Print step logs as they come, each line prefixed [task/step].")
 @click.option("--interval", type=float, default=2.0, show_default=True, hidden=True)
 @root_option
 @exits

@@ -1,4 +1,4 @@
-"""Following a PipelineRun: task states as they change, step logs as steps finish, the verdict.
+"""Following a PipelineRun: task states as they change, step logs as they come, the verdict.
 
 Not a TTY (CI, pipes, tests): one plain line per change. A TTY with rich importable: a live table.
 Exit 0 when the run succeeded, 1 when it failed (naming the failed task and its last log lines),
@@ -112,7 +112,7 @@ def follow_run(target: Target, namespace: str, name: str, *, logs: bool = False,
     out = out or sys.stdout
     view = make_view(out, f"PipelineRun {namespace}/{name}")
     seen: dict[str, tuple] = {}
-    printed_steps: set[tuple[str, str]] = set()
+    printed_steps: dict[tuple[str, str], int] = {}
     errors = 0
     try:
         with view:
@@ -168,18 +168,29 @@ def _sleep(interval: float, detach: threading.Event | None) -> None:
         time.sleep(interval)
 
 
-def _print_new_logs(target, namespace, run, taskruns, printed, view) -> None:
+def _print_new_logs(target, namespace, run, taskruns, printed: dict, view) -> None:
+    """Print each step's new complete lines: running steps as their log grows, the rest of a
+    step's log (and any read error) once it has finished. `printed` counts lines per step."""
     for task in tekton.task_order(run) + sorted(set(taskruns) - set(tekton.task_order(run))):
         tr = taskruns.get(task)
         if tr is None:
             continue
+        pod_started = bool((tr.get("status") or {}).get("podName"))
         for step in tekton.steps(tr):
             key = (tr["metadata"]["name"], step.name)
-            if not step.terminated or key in printed:
-                continue
-            printed.add(key)
-            for line in tekton.step_log(target, namespace, tr, step):
+            done = printed.get(key, 0)
+            if done < 0 or not (step.terminated or pod_started):
+                continue  # finished and printed, or nothing to read yet
+            text, why = tekton.step_log_text(target, namespace, tr, step)
+            if text is None:
+                lines = [f"({why})"] if step.terminated else []
+            else:
+                lines = text.splitlines()
+                if not step.terminated and text and not text.endswith("\n"):
+                    lines = lines[:-1]  # a line still being written
+            for line in lines[done:]:
                 view.line(f"[{task}/{step.name}] {line}")
+            printed[key] = -1 if step.terminated else max(done, len(lines))
 
 
 def _verdict(target, namespace, run, taskruns, states, outcome, view) -> int:

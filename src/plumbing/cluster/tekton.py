@@ -166,19 +166,25 @@ def steps(taskrun: dict) -> list[Step]:
     return result
 
 
-def step_log(target: Target, namespace: str, taskrun: dict, step: Step) -> list[str]:
-    """A step's log lines; one explanatory line when the pod or container is gone."""
+def step_log_text(target: Target, namespace: str, taskrun: dict, step: Step) -> tuple[str | None, str]:
+    """(the step's whole log so far, '') or (None, why it cannot be read)."""
     from kubernetes.client import ApiException
 
     pod = (taskrun.get("status") or {}).get("podName")
     if not pod:
-        return ["(no pod: the task never started)"]
+        return None, "no pod: the task never started"
     try:
         text = target.core.read_namespaced_pod_log(pod, namespace, container=step.container)
     except ApiException as exc:
         from plumbing.cluster.kube import api_error
 
-        return [f"(log unavailable: {api_error(exc)})"]
+        return None, f"log unavailable: {api_error(exc)}"
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
-    return str(text or "").splitlines()
+    return str(text or ""), ""
+
+
+def step_log(target: Target, namespace: str, taskrun: dict, step: Step) -> list[str]:
+    """A step's log lines; one explanatory line when the pod or container is gone."""
+    text, why = step_log_text(target, namespace, taskrun, step)
+    return [f"({why})"] if text is None else text.splitlines()
