@@ -82,7 +82,7 @@ class NotifyError(PlumbingError):
 
 
 def _request(method: str, url: str, *, retry: Retry, token: str | None = None, payload=None,
-             params=None):
+             params=None, secret_url: bool = False):
     """One HTTP call with bounded retries; returns the response; NotifyError on failure."""
     import requests
 
@@ -106,7 +106,7 @@ def _request(method: str, url: str, *, retry: Retry, token: str | None = None, p
         if attempt < retry.attempts:
             retry.sleep(delay)
             delay *= 2
-    raise NotifyError(f"{method} {_redact(url)}: {last}")
+    raise NotifyError(f"{method} {_redact(url) if secret_url else url}: {last}")
 
 
 def _message(resp) -> str:
@@ -117,15 +117,15 @@ def _message(resp) -> str:
 
 
 def _redact(url: str) -> str:
-    """Webhook URLs are secrets: show scheme and host only."""
+    """A webhook URL is a secret: show scheme and host only."""
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/..." if "hook" in url or "services" in parts.path else url
+    return f"{parts.scheme}://{parts.netloc}/..."
 
 
 def post_chat(webhook_url: str, failure: Failure, *, retry: Retry) -> None:
-    _request("POST", webhook_url, retry=retry, payload={"text": failure.chat_text()})
+    _request("POST", webhook_url, retry=retry, payload={"text": failure.chat_text()}, secret_url=True)
 
 
 def find_issue(api: str, repository: str, title: str, *, token: str | None, retry: Retry) -> dict | None:

@@ -153,13 +153,16 @@ def test_finds_the_issue_on_a_later_page(services):
     assert len(services.issues) == 6 and len(services.comments[6]) == 1
 
 
-def test_retries_are_bounded(services):
+def test_retries_are_bounded(services, capsys):
     services.fail_next = [502, 503]           # two flaky answers, then the hook works
     assert send(services, failure(), github_repository=None, github_token=None) == 0
     assert len(services.chat) == 1
     services.fail_next = [500, 500, 500, 500]  # more than 3 attempts: give up
     assert send(services, failure(), github_repository=None, github_token=None) == 1
     assert len([c for c in services.calls if c == ("POST", "/hook")]) == 6
+    err = capsys.readouterr().err
+    assert f"notify failed: chat: POST {services.url}/...: HTTP 500 flaky" in err  # the secret path is hidden
+    assert "/hook" not in err
     services.fail_next = []
 
 
