@@ -18,7 +18,7 @@ import re
 
 FORMATS = ("svg", "png", "dot", "mermaid")
 
-_REF = re.compile(r"\$\(tasks\.([A-Za-z0-9_-]+)\.(results\.([A-Za-z0-9_.-]+)|status)")
+_REF = re.compile(r"\$\(tasks\.([A-Za-z0-9_-]+)\.(results\.([A-Za-z0-9_-]+)|status)")
 
 
 def _esc(text: str) -> str:

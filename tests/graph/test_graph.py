@@ -134,6 +134,13 @@ def test_finally_results_status_and_data_only_edges():
     assert mer.startswith("flowchart TB") and 'subgraph finally' in mer and '-.->|"ok"|' in mer
 
 
+def test_array_and_object_results_name_the_result():
+    doc = pipeline([{"name": "a"}, {"name": "b", "params": [
+        {"name": "x", "value": ["$(tasks.a.results.images[*])"]},
+        {"name": "y", "value": "$(tasks.a.results.info.digest)"}]}])
+    assert edges(g.build_graph(doc)) == {("a", "b"): (False, ("images", "info"))}
+
+
 @pytest.mark.parametrize("doc, message", [
     (pipeline([{"name": "a", "runAfter": ["b"]}, {"name": "b", "runAfter": ["a"]}]), "cycle: "),
     (pipeline([{"name": "a", "runAfter": ["nope"]}]), "unknown task 'nope'"),
