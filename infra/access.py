@@ -12,7 +12,8 @@ MANAGED = {"app.kubernetes.io/managed-by": "plumbing"}
 
 def _rules(rules):
     return [k8s.rbac.v1.PolicyRuleArgs(api_groups=list(r["api_groups"]), resources=list(r["resources"]),
-                                       verbs=list(r["verbs"])) for r in rules]
+                                       verbs=list(r["verbs"]), resource_names=r.get("resource_names"))
+            for r in rules]
 
 
 class Access(pulumi.ComponentResource):

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from plumbing.config import parse_go_duration
-
 LAUNCHER_SUFFIX = "-launcher"
 IMAGE_BUILDER = "image-builder"
 IMAGE_LAUNCHER = "image-build-launcher"
@@ -24,16 +22,23 @@ IMAGE_ROOT = "/opt/plumbing"
 SCRATCH = "/tmp"
 RUN_AS_USER = 65532
 
-# A launcher may start PipelineRuns and watch them in its own namespace: nothing else.
-LAUNCH_RULES = (
-    {"api_groups": ["tekton.dev"], "resources": ["pipelineruns"], "verbs": ["create", "get", "list", "watch"]},
-)
+
+
+def launch_rules(runner: str) -> list[dict]:
+    """A launcher may create and read PipelineRuns in its own namespace; the one extra rule is
+    `get` on the single service account its runs use, which `--apply`'s preflight reads."""
+    return [
+        {"api_groups": ["tekton.dev"], "resources": ["pipelineruns"], "verbs": ["create", "get", "list", "watch"]},
+        {"api_groups": [""], "resources": ["serviceaccounts"], "verbs": ["get"], "resource_names": [runner]},
+    ]
+
+
 # What a Triggers EventListener for PR webhooks needs in its namespace, spelled out.
 TRIGGERS_RULES = (
     {"api_groups": ["triggers.tekton.dev"],
      "resources": ["eventlisteners", "triggerbindings", "triggertemplates", "triggers", "interceptors"],
      "verbs": ["get", "list", "watch"]},
-    {"api_groups": [""], "resources": ["configmaps", "secrets"], "verbs": ["get", "list", "watch"]},
+    {"api_groups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "watch"]},
     {"api_groups": ["tekton.dev"], "resources": ["pipelineruns"], "verbs": ["create"]},
     {"api_groups": [""], "resources": ["events"], "verbs": ["create", "patch"]},
 )
@@ -47,10 +52,9 @@ BUCKET_ROLES = {"writer": "roles/storage.objectUser", "reader": "roles/storage.o
 
 LAUNCHER_RESOURCES = {"requests": {"cpu": "100m", "memory": "256Mi"},
                       "limits": {"cpu": "500m", "memory": "512Mi"}}
-IMAGE_BUILD_DEADLINE = 2 * 3600
-# A nightly launcher follows its PipelineRun, so its deadline is the pipeline's timeout plus
-# time to submit and to read the final status.
-FOLLOW_MARGIN = 30 * 60
+# In the cluster `--apply` creates the run and checks Tekton accepted it (it does not follow
+# it to the end): resolving the revision, rendering, preflight and acceptance fit in 15 min.
+LAUNCH_DEADLINE = 15 * 60
 
 
 @dataclass
@@ -107,7 +111,8 @@ def identities(repo, images: dict, jobs: dict) -> list[Identity]:
         Identity(sa["nightly"], "nightly", ns["nightly"], "runs nightly release PipelineRuns",
                  gcp=True, buckets={"nightly": "writer", "logs": "writer"}),
         Identity(sa["nightly"] + LAUNCHER_SUFFIX, "nightly", ns["nightly"],
-                 "the nightly CronJobs: create and read PipelineRuns", rules=[dict(r) for r in LAUNCH_RULES]),
+                 "the nightly CronJobs: create and read PipelineRuns", gcp=True, buckets={"nightly": "reader"},
+                 rules=launch_rules(sa["nightly"])),
         Identity(sa["release"], "release", ns["release"], "runs full release PipelineRuns",
                  gcp=True, buckets={"release": "writer", "logs": "writer"}),
         Identity(sa["ci"], "ci", ns["ci"], "runs PR check PipelineRuns (untrusted code: no access)"),
@@ -118,7 +123,7 @@ def identities(repo, images: dict, jobs: dict) -> list[Identity]:
         out += [
             Identity(IMAGE_BUILDER, "release", ns["release"], "runs image-build PipelineRuns (pushes with the registry secret)"),
             Identity(IMAGE_LAUNCHER, "release", ns["release"], "the image-build CronJobs: create and read PipelineRuns",
-                     rules=[dict(r) for r in LAUNCH_RULES]),
+                     rules=launch_rules(IMAGE_BUILDER)),
         ]
     for job in jobs.values():
         out.append(Identity(job["name"], job["namespace"], ns[job["namespace"]], f"the {job['name']} CronJob",
@@ -167,19 +172,18 @@ def scheduled_jobs(repo, images: dict, jobs: dict) -> list[Job]:
         nightly = project["nightly"]
         if not (nightly["enabled"] and nightly["schedule"]):
             continue
-        timeout = int(parse_go_duration(project["timeouts"]["pipeline"]) or 3 * 3600)
         out.append(Job(
             name=f"nightly-{name}", kind="nightly", namespace_key="nightly", namespace=ns["nightly"],
             schedule=nightly["schedule"], service_account=sa["nightly"] + LAUNCHER_SUFFIX,
             command=["release", "nightly", name, "--apply", "--out", f"{SCRATCH}/dist"],
-            deadline_seconds=timeout + FOLLOW_MARGIN, resources=LAUNCHER_RESOURCES,
+            deadline_seconds=LAUNCH_DEADLINE, resources=LAUNCHER_RESOURCES,
             source=f"releases/{name}.yaml", labels={"plumbing.tekton.dev/project": name}))
     for name, image in sorted(images.items()):
         out.append(Job(
             name=f"image-build-{name}", kind="image", namespace_key="release", namespace=ns["release"],
             schedule=image["schedule"], service_account=IMAGE_LAUNCHER,
             command=["plumbing", "image", "build", name, "--apply", "--out", f"{SCRATCH}/dist"],
-            deadline_seconds=IMAGE_BUILD_DEADLINE, resources=LAUNCHER_RESOURCES,
+            deadline_seconds=LAUNCH_DEADLINE, resources=LAUNCHER_RESOURCES,
             source=f"images/{name}/image.yaml", labels={"plumbing.tekton.dev/image": name}))
     for name, job in sorted(jobs.items()):
         res = job["resources"]

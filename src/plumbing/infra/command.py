@@ -1,0 +1,68 @@
+"""`plumbing infra plan` and `plumbing infra secrets`: the functions behind the click layer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from plumbing.findings import EXIT_FAILED, EXIT_OK, ConfigError
+
+
+def _runner():
+    try:
+        from plumbing.infra import runner
+        import pulumi  # noqa: F401
+    except ImportError as exc:
+        raise ConfigError(f"the infra extra is not installed ({exc.name}): pip install -e '.[infra]'") from None
+    return runner
+
+
+def expected_jobs(root: Path) -> list:
+    from plumbing.config import load_repo
+    from plumbing.images import load_images
+    from plumbing.infra import model
+    from plumbing.infra.jobs import load_jobs
+
+    repo = load_repo(root)
+    return model.scheduled_jobs(repo, load_images(repo), load_jobs(repo))
+
+
+def violations(inventory: list[dict], root: Path) -> list[tuple[str, str]]:
+    from plumbing.infra import policy
+
+    return policy.check(inventory) + [("cronjob-coverage", m) for m in policy.coverage(inventory, expected_jobs(root))]
+
+
+def plan(root: Path, stack: str, output: str = "text", diff_file: str | None = None) -> int:
+    runner = _runner()
+    from plumbing.infra import inventory as inv
+
+    saved = inv.load_saved(diff_file) if diff_file else None
+    resources = runner.plan(root, stack)
+    if saved is not None:
+        d = inv.diff(saved, resources)
+        click.echo(json.dumps({"stack": stack, **d}, indent=2) if output == "json" else inv.format_diff(d))
+    else:
+        click.echo(inv.to_json(resources, stack) if output == "json" else inv.format_text(resources, stack))
+    broken = violations(resources, root)
+    for rule, message in broken:
+        click.echo(f"Pulumi.{stack}.yaml:1:1: error infra-{rule} {message}", err=True)
+    return EXIT_FAILED if broken else EXIT_OK
+
+
+def secrets(root: Path, stack: str, output: str = "text") -> int:
+    """The config secrets the program requires, and whether the stack file has each."""
+    runner = _runner()
+    config, secret_keys = runner.stack_config(root, stack)
+    project = runner.project_name(root)
+    rows = [{"key": f"{project}:{k}", "set": f"{project}:{k}" in secret_keys}
+            for k in runner.required_secrets(root)]
+    if output == "json":
+        click.echo(json.dumps({"stack": stack, "secrets": rows}, indent=2))
+    else:
+        for row in rows:
+            state = "set (secure)" if row["set"] else "missing"
+            click.echo(f"{row['key']:<36} {state}   pulumi config set --secret {row['key']} -s {stack}")
+    return EXIT_OK

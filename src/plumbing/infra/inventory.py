@@ -1,0 +1,166 @@
+"""Printing a plan's inventory for people, and diffing two inventories for review.
+
+An inventory is what `plumbing.infra.runner.plan` returns and `plumbing infra plan --output
+json` prints under "resources": [{type, name, component, inputs}]. A diff keys resources by
+(type, logical name), like Pulumi's URNs, and compares inputs by dotted path.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from plumbing.findings import ConfigError
+
+
+def _get(d, *path):
+    for key in path:
+        if not isinstance(d, dict):
+            return None
+        d = d.get(key)
+    return d
+
+
+def _k8s_name(inputs: dict) -> str:
+    meta = inputs.get("metadata") or {}
+    return f"{meta['namespace']}/{meta.get('name')}" if meta.get("namespace") else str(meta.get("name"))
+
+
+def key_inputs(r: dict) -> str:
+    """The few inputs that say what a resource is, on one line."""
+    t, i = r["type"], r["inputs"]
+    if t.startswith("plumbing:infra:"):
+        return ""
+    if t == "gcp:container/cluster:Cluster":
+        return (f"name={i.get('name')} location={i.get('location')} "
+                f"workloadPool={_get(i, 'workloadIdentityConfig', 'workloadPool')} "
+                f"releaseChannel={_get(i, 'releaseChannel', 'channel')} legacyAbac={i.get('enableLegacyAbac')} "
+                f"shieldedNodes={i.get('enableShieldedNodes')}")
+    if t == "gcp:container/nodePool:NodePool":
+        return (f"machineType={_get(i, 'nodeConfig', 'machineType')} "
+                f"autoscaling={_get(i, 'autoscaling', 'minNodeCount')}..{_get(i, 'autoscaling', 'maxNodeCount')} "
+                f"workloadMetadata={_get(i, 'nodeConfig', 'workloadMetadataConfig', 'mode')}")
+    if t == "gcp:storage/bucket:Bucket":
+        return (f"name={i.get('name')} uniformAccess={i.get('uniformBucketLevelAccess')} "
+                f"versioning={_get(i, 'versioning', 'enabled')} lifecycleRules={len(i.get('lifecycleRules') or [])}")
+    if "IAMMember" in t:
+        where = i.get("bucket") or i.get("serviceAccountId") or i.get("project") or ""
+        return f"{i.get('role')} -> {i.get('member')} on {where}"
+    if t == "gcp:serviceaccount/account:Account":
+        return f"accountId={i.get('accountId')}"
+    if t.startswith("pulumi:providers:"):
+        return f"context={i['context']}" if i.get("context") else "kubeconfig from the cluster"
+    if t.startswith("kubernetes:yaml/"):
+        return f"file={i.get('file') or i.get('files')}"
+    if t == "kubernetes:batch/v1:CronJob":
+        spec = i.get("spec") or {}
+        pod = _get(spec, "jobTemplate", "spec", "template", "spec") or {}
+        cmd = " ".join((pod.get("containers") or [{}])[0].get("command") or [])
+        return (f"{_k8s_name(i)} schedule={spec.get('schedule')!r} sa={pod.get('serviceAccountName')} "
+                f"deadline={_get(spec, 'jobTemplate', 'spec', 'activeDeadlineSeconds')}s run={cmd!r}")
+    if t.endswith(":Role") or t.endswith(":ClusterRole"):
+        rules = "; ".join(f"{','.join(r.get('verbs') or [])} {','.join(r.get('resources') or [])}"
+                          + (f" ({','.join(r['resourceNames'])})" if r.get("resourceNames") else "")
+                          for r in i.get("rules") or [])
+        return f"{_k8s_name(i)} [{rules}]"
+    if t.endswith("Binding"):
+        subjects = ",".join(f"{s.get('namespace', '')}/{s.get('name')}" for s in i.get("subjects") or [])
+        return f"{_k8s_name(i)} {_get(i, 'roleRef', 'kind')}/{_get(i, 'roleRef', 'name')} -> {subjects}"
+    if t in ("kubernetes:core/v1:Secret", "kubernetes:core/v1:SecretPatch"):
+        keys = (_get(i, "metadata", "annotations", "plumbing.tekton.dev/config-keys") or "")
+        return f"{_k8s_name(i)} from config {keys}".rstrip() if keys else _k8s_name(i)
+    if t == "kubernetes:core/v1:ServiceAccount":
+        gsa = _get(i, "metadata", "annotations", "iam.gke.io/gcp-service-account")
+        return _k8s_name(i) + (f" -> {gsa}" if gsa else "")
+    if t == "kubernetes:core/v1:ConfigMapPatch":
+        return f"{_k8s_name(i)} keys={','.join(sorted(i.get('data') or {}))}"
+    if "metadata" in i:
+        return _k8s_name(i)
+    scalars = [f"{k}={v}" for k, v in sorted(i.items()) if isinstance(v, (str, int, float, bool))]
+    return " ".join(scalars[:4])
+
+
+def format_text(inventory: list[dict], stack: str) -> str:
+    components = [r for r in inventory if r["type"].startswith("plumbing:infra:")]
+    lines = [f"stack {stack}: {len(inventory) - len(components)} resources in {len(components)} components"]
+    for comp in components:
+        members = [r for r in inventory if r["component"] == comp["name"] and r is not comp]
+        lines.append("")
+        lines.append(f"{comp['name']} ({comp['type']}, {len(members)} resources)")
+        for r in members:
+            lines.append(f"  {r['type']}  {r['name']}")
+            summary = key_inputs(r)
+            if summary:
+                lines.append(f"      {summary}")
+    loose = [r for r in inventory if not r["component"]]
+    if loose:
+        lines.append("")
+        lines.append("(outside any component)")
+        lines += [f"  {r['type']}  {r['name']}" for r in loose]
+    return "\n".join(lines)
+
+
+def to_json(inventory: list[dict], stack: str) -> str:
+    return json.dumps({"stack": stack, "resources": inventory}, indent=2, sort_keys=False)
+
+
+def load_saved(path: str | Path) -> list[dict]:
+    """A saved `plumbing infra plan --output json`; ConfigError (exit 2) when it is not one."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p}: cannot read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{p}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
+    resources = data.get("resources") if isinstance(data, dict) else None
+    if not isinstance(resources, list) or not all(
+            isinstance(r, dict) and isinstance(r.get("type"), str) and isinstance(r.get("name"), str)
+            and isinstance(r.get("inputs", {}), dict) for r in resources):
+        raise ConfigError(f"{p}: not an inventory; save one with `plumbing infra plan --output json`")
+    return resources
+
+
+def _flatten(value, prefix="") -> dict[str, object]:
+    if isinstance(value, dict) and value:
+        out = {}
+        for k, v in value.items():
+            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    if isinstance(value, list) and value:
+        out = {}
+        for n, v in enumerate(value):
+            out.update(_flatten(v, f"{prefix}[{n}]"))
+        return out
+    return {prefix: value}
+
+
+def diff(old: list[dict], new: list[dict]) -> dict:
+    """{"added": [...], "removed": [...], "changed": [{type, name, changes: [{path, old, new}]}]}."""
+    before = {(r["type"], r["name"]): r for r in old}
+    after = {(r["type"], r["name"]): r for r in new}
+    added = [{"type": t, "name": n} for (t, n) in after if (t, n) not in before]
+    removed = [{"type": t, "name": n} for (t, n) in before if (t, n) not in after]
+    changed = []
+    for key in after:
+        if key not in before:
+            continue
+        a, b = _flatten(before[key].get("inputs", {})), _flatten(after[key].get("inputs", {}))
+        changes = [{"path": p, "old": a.get(p), "new": b.get(p)} for p in sorted(set(a) | set(b))
+                   if a.get(p) != b.get(p)]
+        if changes:
+            changed.append({"type": key[0], "name": key[1], "changes": changes})
+    return {"added": added, "removed": removed, "changed": changed}
+
+
+def format_diff(d: dict) -> str:
+    if not (d["added"] or d["removed"] or d["changed"]):
+        return "no changes"
+    lines = [f"{len(d['added'])} to add, {len(d['changed'])} to change, {len(d['removed'])} to remove"]
+    lines += [f"+ {r['type']}  {r['name']}" for r in d["added"]]
+    lines += [f"- {r['type']}  {r['name']}" for r in d["removed"]]
+    for r in d["changed"]:
+        lines.append(f"~ {r['type']}  {r['name']}")
+        for c in r["changes"]:
+            lines.append(f"      {c['path']}: {json.dumps(c['old'])} -> {json.dumps(c['new'])}")
+    return "\n".join(lines)
