@@ -178,3 +178,17 @@ def test_a_file_that_appears_mid_publish_identical_is_skipped_different_is_refus
     bucket.write(folder + "release.yaml", b"someone else's\n")
     with pytest.raises(CheckFailed, match="different content"):
         mod._create(bucket, folder, files[1])
+
+
+def test_version_labels_agree_with_devel_rewriting(release_text):
+    """Every devel label rewrite-devel would rewrite, publish refuses; and nothing else."""
+    from plumbing.release.devel import remaining_devel
+    from plumbing.release.publish import version_label_problems
+
+    text = release_text("v1.2.3", labels="devel")
+    devel = [p for p in version_label_problems(text, "v1.2.3") if "still says devel" in p]
+    assert len(devel) == len(remaining_devel(text)) == 7
+    assert version_label_problems(release_text("v1.2.3"), "v1.2.3") == []
+    unrelated = "kind: CustomResourceDefinition\nspec:\n  versions:\n  - name: v1\n  version: v1beta1\n"
+    assert version_label_problems(unrelated, "v1.2.3") == []
+    assert version_label_problems("a: [\n", "v1.2.3")[0].startswith("release.yaml: does not parse")

@@ -156,47 +156,46 @@ def _is_version_key(key: str) -> bool:
 
 
 def version_label_problems(text: str, version: str, display: str = MARKER) -> list[str]:
-    """Version labels in release.yaml that still say devel or name another version: the
-    `app.kubernetes.io/version`, `*.tekton.dev/release` and `version` keys under any labels
-    (or matchLabels) mapping, and a ConfigMap's data.version."""
-    import yaml
+    """Version labels in release.yaml that still say devel or name another version.
 
-    from plumbing.release.devel import remaining_devel
+    devel: any `version`, `release`, `*/version` or `*/release` key anywhere whose value is
+    `devel` (the same rule as release.devel.remaining_devel). Another version: those keys under
+    a labels (or matchLabels) mapping, such as `app.kubernetes.io/version` and
+    `pipeline.tekton.dev/release`, and a ConfigMap's data.version. The file is parsed once."""
+    import yaml
 
     try:
         docs = list(yaml.load_all(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
     except yaml.YAMLError as exc:
         return [f"{display}: does not parse as YAML: {str(exc).splitlines()[0]}"]
-    seen = set(remaining_devel(text))
-    problems = [f"{display}: {path} still says devel (wrong resource version)" for path in sorted(seen)]
+    devel: list[str] = []
+    other: list[str] = []
 
     def check(path: str, value) -> None:
-        if path in seen:
-            return
-        if str(value) != version:
-            problems.append(f"{display}: {path} is {value!r}, not {version} (wrong resource version)")
+        if value != "devel" and str(value) != version:
+            other.append(f"{display}: {path} is {value!r}, not {version} (wrong resource version)")
 
-    def walk(node, path):
+    def walk(node, path, in_labels=False):
         if isinstance(node, dict):
             for k, v in node.items():
                 key = str(k)
                 here = path + [key]
-                if key in ("labels", "matchLabels") and isinstance(v, dict):
-                    for lk, lv in v.items():
-                        if _is_version_key(str(lk)) and isinstance(lv, (str, int, float)):
-                            check(".".join(here + [str(lk)]), lv)
-                walk(v, here)
+                if _is_version_key(key):
+                    if v == "devel":
+                        devel.append(f"{display}: {'.'.join(here)} still says devel (wrong resource version)")
+                    elif in_labels and isinstance(v, (str, int, float)):
+                        check(".".join(here), v)
+                walk(v, here, key in ("labels", "matchLabels") and isinstance(v, dict))
         elif isinstance(node, list):
             for i, v in enumerate(node):
                 walk(v, path + [str(i)])
 
     for i, doc in enumerate(docs):
-        if not isinstance(doc, dict):
-            continue
         walk(doc, [f"doc{i}"])
-        if doc.get("kind") == "ConfigMap" and isinstance(doc.get("data"), dict) and "version" in doc["data"]:
+        if isinstance(doc, dict) and doc.get("kind") == "ConfigMap" and isinstance(doc.get("data"), dict) \
+                and "version" in doc["data"]:
             check(f"doc{i}.data.version", doc["data"]["version"])
-    return problems
+    return devel + other
 
 
 def check_release_dir(files: list[LocalFile], version: str, src_dir: str) -> None:
