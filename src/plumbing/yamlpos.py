@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 import yaml
 
 try:  # libyaml is much faster; fall back to pure Python when it is missing.
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 Path = tuple  # a path into the data: keys (str) and list indexes (int)
 
@@ -65,23 +65,115 @@ class YamlSyntaxError(Exception):
         self.column = column
 
 
-def load_all(text: str) -> list[Document]:
-    """Every document in `text`, with positions. Raises YamlSyntaxError with line and column."""
+class _Loader(_BaseLoader):
+    """The C loader with a memo on implicit scalar resolution (the same keys and values recur
+    in every Tekton document; resolving each through the regex list dominates composing)."""
+
+    _memo: dict = {}
+
+    def resolve(self, kind, value, implicit):
+        if kind is yaml.ScalarNode and len(value) < 64:
+            key = value if implicit[0] else (value, implicit)
+            tag = self._memo.get(key)
+            if tag is None:
+                tag = self._memo[key] = _BaseLoader.resolve(self, kind, value, implicit)
+            return tag
+        return _BaseLoader.resolve(self, kind, value, implicit)
+
+
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_C = yaml.constructor.SafeConstructor()
+_SIMPLE = {"tag:yaml.org,2002:null": lambda n: None,
+           "tag:yaml.org,2002:bool": _C.construct_yaml_bool,
+           "tag:yaml.org,2002:int": _C.construct_yaml_int,
+           "tag:yaml.org,2002:float": _C.construct_yaml_float,
+           }
+
+
+class _Slow(Exception):
+    pass
+
+
+def _fast(node, memo):
+    """Data for `node`, equal to what SafeLoader builds, for the common tags; _Slow otherwise."""
+    t = type(node)
+    tag = node.tag
+    if t is yaml.ScalarNode:
+        if tag == _STR:
+            return node.value
+        f = _SIMPLE.get(tag)
+        if f is None:
+            raise _Slow
+        return f(node)
+    got = memo.get(id(node))
+    if got is not None:
+        return got
+    if t is yaml.MappingNode and tag == _MAP:
+        out = memo[id(node)] = {}
+        for k, v in node.value:
+            if type(k) is not yaml.ScalarNode or k.tag != _STR:
+                raise _Slow  # merge keys, non-string keys: let PyYAML do it
+            out[k.value] = _fast(v, memo)
+        return out
+    if t is yaml.SequenceNode and tag == _SEQ:
+        out = memo[id(node)] = []
+        out.extend(_fast(x, memo) for x in node.value)
+        return out
+    raise _Slow
+
+
+def construct(node, loader=None):
+    """The Python data of a composed node (what yaml.safe_load would return)."""
+    if node is None:
+        return None
+    try:
+        return _fast(node, {})
+    except _Slow:
+        pass
+    except RecursionError:
+        raise YamlSyntaxError("document nested too deeply", *_mark(node)) from None
+    own = loader is None
+    loader = loader or _Loader("")
+    try:
+        return loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise YamlSyntaxError(exc.problem or str(exc), line, col) from None
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+        raise YamlSyntaxError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+                              *_mark(node)) from None
+    finally:
+        if own:
+            loader.dispose()
+
+
+def compose_all(text: str) -> list:
+    """The node of every document in `text` (None for an empty one), without building data:
+    callers that skip most documents construct only the ones they need (`construct`)."""
     loader = _Loader(text)
-    docs = []
+    nodes = []
     try:
         while loader.check_node():
-            node = loader.get_node()
-            docs.append(Document(loader.construct_document(node), node))
+            nodes.append(loader.get_node())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise YamlSyntaxError(exc.problem or str(exc), line, col) from None
     except yaml.YAMLError as exc:  # e.g. reader errors on control characters
         raise YamlSyntaxError(str(exc).splitlines()[0], 1, 1) from None
+    except RecursionError:
+        raise YamlSyntaxError("document nested too deeply", 1, 1) from None
     finally:
         loader.dispose()
-    return docs
+    return nodes
+
+
+def load_all(text: str) -> list[Document]:
+    """Every document in `text`, with positions. Raises YamlSyntaxError with line and column."""
+    return [Document(construct(node), node) for node in compose_all(text)]
 
 
 def load_one(text: str) -> Document:

@@ -8,9 +8,11 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from yaml import MappingNode, ScalarNode
+
 from plumbing.findings import Finding, PlumbingError
 from plumbing.lint.model import LINTED_KINDS, TEKTON_GROUP, LintSet, Obj, units
-from plumbing.yamlpos import YamlSyntaxError, load_all
+from plumbing.yamlpos import Document, YamlSyntaxError, compose_all, construct
 
 SUFFIXES = (".yaml", ".yml")
 _DISABLE = re.compile(r"#\s*plumbing-lint\s+disable=([A-Za-z0-9_,\- ]+)")
@@ -156,21 +158,24 @@ def lint_paths(paths: list[str], settings=None, stdin=None) -> Result:
             result.documents += 1
             continue
         try:
-            f.docs = load_all(f.text)
+            nodes = compose_all(f.text)
         except YamlSyntaxError as exc:
             _emit(result, settings, rules, f, None, "yaml-syntax", exc.line, exc.column, str(exc))
             continue
+        f.docs = [Document(None, node) for node in nodes]
         _suppressions(f)
         objs = []
         for i, doc in enumerate(f.docs):
             result.documents += 1
-            data = doc.data
-            if is_patch or type(data) is not dict:
+            kind, api = _head(doc.node)
+            try:  # constructed even when skipped: a document PyYAML cannot build is an error
+                doc.data = data = construct(doc.node)
+            except YamlSyntaxError as exc:
+                _emit(result, settings, rules, f, None, "yaml-syntax", exc.line, exc.column, str(exc))
                 result.skipped += 1
                 continue
-            kind, api = data.get("kind"), data.get("apiVersion")
-            if (type(kind) is not str or kind not in LINTED_KINDS or type(api) is not str
-                    or not api.startswith(TEKTON_GROUP) or _is_patch(data)):
+            if (is_patch or kind not in LINTED_KINDS or api is None
+                    or not api.startswith(TEKTON_GROUP) or type(data) is not dict or _is_patch(data)):
                 result.skipped += 1
                 continue
             objs.append(Obj(f.display, doc, data, kind, api, i))
@@ -226,6 +231,19 @@ def _emit(result, settings, rules, f: _File, doc_index, rule_id, line, col, mess
     else:
         severity = settings.severity(r)
     result.findings.append(Finding(f.display, line, col, severity, rule_id, message))
+
+
+def _head(node) -> tuple:
+    """(kind, apiVersion) of a document from its node, without constructing it."""
+    kind = api = None
+    if type(node) is MappingNode:
+        for k, v in node.value:
+            if type(v) is ScalarNode and type(k) is ScalarNode:
+                if k.value == "kind":
+                    kind = v.value
+                elif k.value == "apiVersion":
+                    api = v.value
+    return kind, api
 
 
 def _is_patch(data: dict) -> bool:

@@ -1,0 +1,119 @@
+"""Whole-process wall time of `plumbing lint` over ../shared/corpus/catalog, against tekton-lint
+(npm @ibm/tekton-lint, installed into a temporary folder) over the same files and against a bare
+PyYAML CSafeLoader parse of the same files (a `python -c` subprocess), measured alternately in one
+run. Targets: plumbing lint <= 1.5x the bare parse, and >= 4x faster than tekton-lint.
+
+    python bench/bench_lint.py [--runs 7] [--no-tekton-lint]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOG = (ROOT / ".." / "shared" / "corpus" / "catalog").resolve()
+
+BARE = """
+import os, sys, yaml
+n = 0
+for root, dirs, files in os.walk(sys.argv[1]):
+    dirs.sort()
+    for f in sorted(files):
+        if f.endswith(('.yaml', '.yml')):
+            with open(os.path.join(root, f), encoding='utf-8') as fh:
+                try:
+                    n += sum(1 for _ in yaml.load_all(fh.read(), Loader=yaml.CSafeLoader))
+                except yaml.YAMLError:
+                    pass
+print(n)
+"""
+
+
+def timed(cmd, env, cwd=ROOT) -> tuple[float, bytes]:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
+    return time.perf_counter() - start, proc.stdout
+
+
+def install_tekton_lint() -> Path | None:
+    npm = shutil.which("npm")
+    if not npm:
+        print("npm not found: skipping tekton-lint")
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="bench-tekton-lint-"))
+    proc = subprocess.run([npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix",
+                           str(folder), "@ibm/tekton-lint"], capture_output=True, text=True)
+    script = folder / "node_modules" / "@ibm" / "tekton-lint" / "dist" / "lint.js"
+    if proc.returncode != 0 or not script.is_file():
+        print(f"npm install @ibm/tekton-lint failed: skipping it\n{proc.stderr[-500:]}")
+        return None
+    return script
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--no-tekton-lint", action="store_true")
+    args = parser.parse_args()
+    if not CATALOG.is_dir():
+        print(f"{CATALOG} is missing: nothing to measure")
+        return 2
+    files = sorted(str(p) for p in CATALOG.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    plumbing = str(Path(sys.executable).parent / "plumbing")
+    # an installed package has its bytecode cached: let this run write it, then warm up
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    cmds = {
+        "plumbing lint": [plumbing, "lint", "--format", "json", str(CATALOG)],
+        "bare CSafeLoader parse": [sys.executable, "-c", BARE, str(CATALOG)],
+    }
+    cwd = ROOT
+    if not args.no_tekton_lint:
+        script = install_tekton_lint()
+        if script is not None:
+            cache = tempfile.mkdtemp(prefix="bench-tl-cache-")
+            cwd = Path(tempfile.mkdtemp(prefix="bench-tl-cwd-"))  # no .tektonlintrc around
+            env["TL_CACHE_DIR"] = cache
+            cmds["tekton-lint"] = ["node", str(script), "--no-color", "--format", "json", *files]
+    outputs = {}
+    for name, cmd in cmds.items():  # warm the page cache and the bytecode caches
+        outputs[name] = timed(cmd, env, cwd)[1]
+    times = {name: [] for name in cmds}
+    for _ in range(args.runs):
+        for name, cmd in cmds.items():  # alternate, so drift hits all equally
+            times[name].append(timed(cmd, env, cwd)[0])
+    med = {name: statistics.median(t) for name, t in times.items()}
+    print(f"{len(files)} files under {CATALOG}")
+    for name, value in med.items():
+        print(f"{name:<24} median {value * 1000:7.1f} ms over {args.runs} runs "
+              f"(min {min(times[name]) * 1000:.1f}, max {max(times[name]) * 1000:.1f})")
+    mine = json.loads(outputs["plumbing lint"] or b"[]")
+    sev = {s: sum(1 for f in mine if f["severity"] == s) for s in ("error", "warning")}
+    print(f"plumbing lint findings: {len(mine)} ({sev['error']} errors, {sev['warning']} warnings)")
+    if "tekton-lint" in outputs:
+        first = (outputs["tekton-lint"].decode(errors="replace").splitlines() or ["[]"])[0]
+        try:
+            theirs = json.loads(first)
+            tsev = {s: sum(1 for f in theirs if f.get("level") == s) for s in ("error", "warning")}
+            print(f"tekton-lint findings:   {len(theirs)} ({tsev['error']} errors, "
+                  f"{tsev['warning']} warnings)")
+        except ValueError:
+            print("tekton-lint findings: output was not JSON")
+    ratio = med["plumbing lint"] / med["bare CSafeLoader parse"]
+    print(f"ratio plumbing lint / bare parse   {ratio:.2f}x (target <= 1.5x)")
+    if "tekton-lint" in med:
+        speed = med["tekton-lint"] / med["plumbing lint"]
+        print(f"speed-up over tekton-lint          {speed:.2f}x (target >= 4x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
