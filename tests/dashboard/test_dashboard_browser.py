@@ -108,6 +108,9 @@ def test_project_page_lists_nightlies_newest_first_with_marks(index, served):
     full = [r.text for r in tables[1].find_elements("css selector", "tbody tr")]
     assert [r.split()[0] for r in full] == ["v1.10.0", "v1.2.1", "v1.2.0", "v1.0.0"]
     assert "Published (no outcome record)" in full[2]
+    latest = [r.find_element("css selector", "th").text for r in tables[1].find_elements("css selector", "tbody tr")]
+    assert latest == ["v1.10.0 latest/", "v1.2.1", "v1.2.0", "v1.0.0"]  # the backports left it alone
+    assert nightly[0].startswith("v20261122-3333333333 latest/")
     screenshot(index, ARTIFACTS / "dashboard.png")
 
 

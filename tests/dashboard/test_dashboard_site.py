@@ -155,3 +155,20 @@ def test_dashboard_command_reports_what_needs_attention(world):
     assert "pipeline: Nightly stale: newest is 2 days 2 hours old, schedule runs every 24 hours" in lines
     assert "triggers: Newest release v0.30.0 failed" in lines
     assert lines[-1] == "3 projects, 3 need attention"
+
+
+def test_latest_is_found_by_content_and_a_wrong_one_is_flagged(tmp_path):
+    r = open_bucket(f"file://{tmp_path}/r")
+    for version in ("v1.2.0", "v1.10.0"):
+        put(r, f"p/previous/{version}/release.yaml", f"version: {version}\n".encode())
+    put(r, "p/latest/release.yaml", b"version: v1.10.0\n")
+    v = view(tmp_path, schedule=None)
+    assert [x.latest for x in v.fulls] == [True, False] and v.healthy
+    put(r, "p/latest/release.yaml", b"version: v1.2.0\n")
+    v = view(tmp_path, schedule=None)
+    assert [x.latest for x in v.fulls] == [False, True] and not v.healthy
+    assert ("warn", "The full bucket's p/latest/ holds v1.2.0, not the highest release v1.10.0") in v.marks
+    assert ("warn", "latest/ wrong") in v.summary
+    put(r, "p/latest/release.yaml", b"something else\n")
+    assert ("warn", "The full bucket's p/latest/ matches no release under previous/") in view(
+        tmp_path, schedule=None).marks

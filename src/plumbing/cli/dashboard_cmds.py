@@ -39,6 +39,7 @@ def dashboard(out_dir, upload, now, limit, root):
     """
     from plumbing.config import load_repo
     from plumbing.dashboard import SITE_PREFIX, build
+    from plumbing.dashboard.collect import PROBLEMS
 
     if not out_dir and not upload:
         raise usage_error("say where the site goes: --out DIR, --upload, or both")
@@ -54,7 +55,7 @@ def dashboard(out_dir, upload, now, limit, root):
                    f"{repo.org['buckets']['logs'].rstrip('/')}/{SITE_PREFIX}")
     for v in troubled:
         for cls, text in v.marks:
-            if cls in ("failed", "stale"):
+            if cls in PROBLEMS:
                 click.echo(f"{v.name}: {text}")
     click.echo(f"{len(views)} projects, {len(troubled)} need attention")
     return 0

@@ -17,6 +17,7 @@ from plumbing.outcome import FAILED_STATUSES, FILENAME, OK_STATUSES, OutcomeErro
 
 RELEASE_FILES = ("release.yaml", "release.notags.yaml", "logs.txt")
 DEFAULT_LIMIT = 60
+PROBLEMS = ("failed", "stale", "warn")   # mark classes that need a person's attention
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Release:
     files: list[Link] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # release files that are not there
     stale: bool = False
+    latest: bool = False           # latest/ holds this release (its release.yaml, byte for byte)
     note: str = ""                 # e.g. an unreadable outcome.json
 
 
@@ -74,6 +76,8 @@ class ProjectView:
                 short = "No nightly" if text.startswith("No nightly") else "Stale"
             elif cls == "failed":
                 short = "Failed"
+            elif cls == "warn":
+                short = "latest/ wrong"
             else:
                 continue
             if (cls, short) not in out:
@@ -82,7 +86,7 @@ class ProjectView:
 
     @property
     def healthy(self) -> bool:
-        return not any(cls in ("failed", "stale") for cls, _ in self.marks)
+        return not any(cls in PROBLEMS for cls, _ in self.marks)
 
 
 def schedule_period(expr: str, now: datetime) -> timedelta:
@@ -137,9 +141,17 @@ def _aware(when) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
+@dataclass
+class Listing:
+    releases: list[Release]   # the newest `limit`, newest first
+    hidden: int               # how many older ones are not shown
+    latest: str | None        # the version latest/ holds, "?" when it matches none, None when empty
+    highest: str | None       # the highest complete release (with release.yaml) of the kind
+
+
 def read_releases(bucket, bucket_url: str, project: str, kind: str, limit: int,
-                  logs_bucket=None, logs_url: str | None = None) -> tuple[list[Release], int]:
-    """The newest `limit` releases of one kind in one bucket (and how many older ones exist)."""
+                  logs_bucket=None, logs_url: str | None = None) -> Listing:
+    """The newest `limit` releases of one kind in one bucket, and what latest/ holds."""
     prefix = f"{project}/previous/"
     grouped: dict[str, dict] = {}
     for obj in bucket.list(prefix):
@@ -162,6 +174,18 @@ def read_releases(bucket, bucket_url: str, project: str, kind: str, limit: int,
             return True  # shown, with a note, rather than silently dropped
 
     tags = [t for t in grouped if belongs(t)]
+    complete = [t for t in tags if "release.yaml" in grouped[t]]
+    best = versions.highest(complete)
+    latest = None
+    latest_blob = next((b for b in bucket.list(f"{project}/latest/release.yaml")
+                        if b.name == f"{project}/latest/release.yaml"), None)
+    if latest_blob is not None:
+        latest = "?"
+        md5 = getattr(latest_blob, "md5", None)
+        for t in complete:
+            if md5 and getattr(grouped[t]["release.yaml"], "md5", None) == md5:
+                latest = t
+                break
 
     def order(tag: str):
         objs = grouped[tag].values()
@@ -223,8 +247,8 @@ def read_releases(bucket, bucket_url: str, project: str, kind: str, limit: int,
             project=project, kind=kind, version=tag, commit=commit, when=when, when_source=source,
             status=status, status_text=text, run=outcome.run if outcome else None,
             run_url=(outcome.urls.get("run") if outcome else None), duration=duration,
-            files=links, missing=missing, note=note))
-    return out, hidden
+            files=links, missing=missing, note=note, latest=tag == latest))
+    return Listing(out, hidden, latest, best.tag if best else None)
 
 
 class _Semver:
@@ -249,14 +273,15 @@ def project_view(project: dict, nightly_bucket, nightly_url: str, release_bucket
     name = project["name"]
     nightly = project.get("nightly") or {}
     schedule = nightly.get("schedule") if nightly.get("enabled") else None
-    nightlies, hidden_n = read_releases(nightly_bucket, nightly_url, name, versions.NIGHTLY, limit,
-                                        logs_bucket, logs_url)
-    fulls, hidden_f = read_releases(release_bucket, release_url, name, versions.FULL, limit,
-                                    logs_bucket, logs_url)
+    nightly_list = read_releases(nightly_bucket, nightly_url, name, versions.NIGHTLY, limit,
+                                 logs_bucket, logs_url)
+    full_list = read_releases(release_bucket, release_url, name, versions.FULL, limit,
+                              logs_bucket, logs_url)
+    nightlies, fulls = nightly_list.releases, full_list.releases
     view = ProjectView(name=name, description=project.get("description") or "",
                        repository=project.get("repository"), schedule=schedule, period=None,
                        nightlies=nightlies, fulls=fulls,
-                       hidden={versions.NIGHTLY: hidden_n, versions.FULL: hidden_f})
+                       hidden={versions.NIGHTLY: nightly_list.hidden, versions.FULL: full_list.hidden})
     if schedule:
         view.period = schedule_period(schedule, now)
         newest = nightlies[0] if nightlies else None
@@ -272,6 +297,13 @@ def project_view(project: dict, nightly_bucket, nightly_url: str, release_bucket
         view.marks.append(("off", "No nightly schedule"))
     if fulls and fulls[0].status == "failed":
         view.marks.append(("failed", f"Newest release {fulls[0].version} failed"))
+    for kind, listing in ((versions.NIGHTLY, nightly_list), (versions.FULL, full_list)):
+        where = f"{kind} bucket's {name}/latest/"
+        if listing.latest == "?":
+            view.marks.append(("warn", f"The {where} matches no release under previous/"))
+        elif listing.latest and listing.highest and listing.latest != listing.highest:
+            view.marks.append(("warn", f"The {where} holds {listing.latest}, not the highest "
+                                       f"release {listing.highest}"))
     return view
 
 

@@ -14,11 +14,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote
 
-from plumbing.dashboard.collect import Link, ProjectView
+from plumbing.dashboard.collect import PROBLEMS, Link, ProjectView
 from plumbing.outcome import format_time, object_url
 
 TEMPLATES = Path(__file__).parent / "templates"
-SYMBOLS = {"ok": "✓", "failed": "✗", "stale": "⚠", "published": "–", "unknown": "?", "off": "–"}
+SYMBOLS = {"ok": "✓", "failed": "✗", "stale": "⚠", "warn": "⚠", "published": "–", "unknown": "?", "off": "–"}
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8"}
 _GITHUB = re.compile(r"^https://(github\.com|gitlab\.com)/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/?$")
 
@@ -32,6 +32,7 @@ def _environment():
     env.filters["when"] = lambda d: d.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
     env.filters["duration"] = _duration
     env.globals["symbols"] = SYMBOLS
+    env.globals["problems"] = PROBLEMS
     env.globals["commit_url"] = _commit_url
     return env
 
