@@ -26,11 +26,14 @@ def s(x) -> str:
     return x if type(x) is str else ""
 
 
-def dicts(parent, key):
+def dicts(parent, key) -> list:
     """(index, item) for each mapping in the list parent[key]."""
-    for i, item in enumerate(l(d(parent).get(key))):
-        if type(item) is dict:
-            yield i, item
+    if type(parent) is not dict:
+        return []
+    items = parent.get(key)
+    if type(items) is not list:
+        return []
+    return [(i, item) for i, item in enumerate(items) if type(item) is dict]
 
 
 def value_shape(v) -> str:
@@ -96,6 +99,15 @@ class Unit:
     outer: dict | None = None
     lintset: "LintSet | None" = None
     _params: dict | None = field(default=None, repr=False)
+    memo: dict = field(default_factory=dict, repr=False)  # results shared between rules
+
+    def cached(self, key, fn):
+        """fn(self), computed once per unit (several rules walk the same references)."""
+        try:
+            return self.memo[key]
+        except KeyError:
+            value = self.memo[key] = fn(self)
+            return value
 
     @property
     def version(self) -> str:

@@ -13,9 +13,15 @@ def run(paths: list[str], fmt: str = "text", strict: bool = False, config: str |
     from plumbing.lint.engine import lint_paths
     from plumbing.lint.reporters import REPORTERS
 
+    import gc
+
     out = out or sys.stdout
     settings = load_settings(config)
+    # one short-lived pass over many small objects that all stay alive: the cyclic collector
+    # would only walk them again and again (about a quarter of the run time on the catalog)
+    gc.disable()
     result = lint_paths(paths or ["."], settings, stdin=stdin)
+    gc.enable()
     REPORTERS[fmt](result, out)
     if result.count("error") or (strict and result.count("warning")):
         return EXIT_FAILED

@@ -152,6 +152,10 @@ def param_value_missing(u):
 
 def checked_fields(u):
     """(path, text, is_list_item) for the step fields Tekton checks references in."""
+    return u.cached("checked_fields", lambda u: list(_checked_fields(u)))
+
+
+def _checked_fields(u):
     for i, st in dicts(u.spec, "steps"):
         base = ("steps", i)
         for k in ("name", "image", "workingDir", "script", "onError"):
@@ -174,10 +178,13 @@ def checked_fields(u):
 
 
 def _refs(u):
+    return u.cached("param_refs", _compute_refs)
+
+
+def _compute_refs(u):
     types = u.param_types()
-    for path, text, item in checked_fields(u):
-        for r in param_refs(text):
-            yield path, text, item, r, types
+    return [(path, text, item, r, types) for path, text, item in checked_fields(u)
+            for r in param_refs(text)]
 
 
 @rule("task-param-undeclared", "error", "Task", tekton="TASK-PARAM-UNDEFINED", doc="""Every

@@ -13,9 +13,9 @@ KNOWN_PREFIXES = ("params", "tasks", "finally", "context", "workspaces", "result
 
 
 def all_tasks(u):
-    for sec in ("tasks", "finally"):
-        for i, t in dicts(u.spec, sec):
-            yield (sec, i), t
+    """((section, index), task) for tasks then finally."""
+    return u.cached("all_tasks", lambda u: [((sec, i), t) for sec in ("tasks", "finally")
+                                            for i, t in dicts(u.spec, sec)])
 
 
 def names(u, sec) -> set:
@@ -169,11 +169,13 @@ def task_param_dup(u):
 
 
 def _param_uses(u):
+    return u.cached("pipeline_param_uses", _compute_param_uses)
+
+
+def _compute_param_uses(u):
     types = u.param_types()
-    for path, t in all_tasks(u):
-        for sub, text, iso in value_strings(t):
-            for r in param_refs(text):
-                yield path + sub, text, iso, r, types
+    return [(path + sub, text, iso, r, types) for path, t in all_tasks(u)
+            for sub, text, iso in value_strings(t) if "$(" in text for r in param_refs(text)]
 
 
 @rule("pipeline-param-undeclared", "error", P, tekton="PIPELINE-PARAM-UNDEFINED,WHEN-PARAM-REFS,MATRIX-PARAM-REFS",
