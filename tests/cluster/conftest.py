@@ -106,15 +106,31 @@ class Cluster:
         }
         return name
 
-    async def play(self, ns: str, name: str, *, fail: bool = False, delay: float = 0.15) -> None:
-        """clone succeeds, then build succeeds (or fails), then the run's verdict."""
+    async def observed(self, timeout: float = 10) -> None:
+        """Wait until a follower has listed the TaskRuns after this moment (so it saw the state),
+        instead of sleeping and hoping: the machines running the tests are shared and slow."""
+        import kmock as km
+
+        start = len(list(self.kmock))
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            if any(r.action == km.action.LIST and r.resource is not None and r.resource.plural == "taskruns"
+                   for r in list(self.kmock)[start:]):
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError("nobody followed the run")
+
+    async def play(self, ns: str, name: str, *, fail: bool = False, follower: bool = True) -> None:
+        """clone succeeds, then build succeeds (or fails), then the run's verdict. With a
+        `follower`, each state is held until the follower has read it."""
         run_status = {"startTime": "2026-11-24T05:00:00Z",
                       "conditions": [{"type": "Succeeded", "status": "Unknown", "reason": "Running"}]}
         self.logs[(f"{name}-clone-pod", "step-fetch")] = "cloning\ncloned at abc123\n"
         self.put_taskrun(ns, name, "clone", state="running", steps=[("fetch", None)])
         self.set_run(ns, name, status={**run_status, "childReferences": [
             {"kind": "TaskRun", "name": f"{name}-clone", "pipelineTaskName": "clone"}]})
-        await asyncio.sleep(delay)
+        if follower:
+            await self.observed()
         self.put_taskrun(ns, name, "clone", state="succeeded", steps=[("fetch", 0)])
         self.logs[(f"{name}-build-pod", "step-compile")] = "go build ./...\n"
         self.logs[(f"{name}-build-pod", "step-test")] = (
@@ -123,7 +139,8 @@ class Cluster:
         refs = [{"kind": "TaskRun", "name": f"{name}-clone", "pipelineTaskName": "clone"},
                 {"kind": "TaskRun", "name": f"{name}-build", "pipelineTaskName": "build"}]
         self.set_run(ns, name, status={**run_status, "childReferences": refs})
-        await asyncio.sleep(delay)
+        if follower:
+            await self.observed()
         self.put_taskrun(ns, name, "build", state="failed" if fail else "succeeded",
                          steps=[("compile", 0), ("test", 1 if fail else 0)])
         verdict = ("False", "Failed") if fail else ("True", "Succeeded")

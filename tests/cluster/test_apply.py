@@ -87,7 +87,8 @@ async def test_logs_of_a_running_step_come_as_they_grow(cluster, repo, kubeconfi
     cluster.logs[key] = "first\nsec"                       # "sec" is still being written
 
     async def until(text):
-        for _ in range(300):
+        deadline = asyncio.get_running_loop().time() + 10
+        while asyncio.get_running_loop().time() < deadline:
             if text in out.getvalue():
                 return
             await asyncio.sleep(0.01)

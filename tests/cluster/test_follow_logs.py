@@ -23,7 +23,7 @@ async def start_run(cluster, repo, fail=False) -> tuple[str, str]:
     plan, run = make_plan(repo)
     target = kube.connect(repo)
     name = await asyncio.to_thread(create_run, target, NS, run, "release-full")
-    await cluster.play(NS, name, fail=fail, delay=0)
+    await cluster.play(NS, name, fail=fail, follower=False)
     return NS, name
 
 

@@ -39,7 +39,7 @@ async def test_tekton_failing_validation_fails_the_job(cluster, repo, kubeconfig
     out = io.StringIO()
     task = asyncio.create_task(asyncio.to_thread(
         apply_release, repo, plan, run, out=out, target=cronjob_target(kubeconfig), interval=0.03,
-        accept_wait=5))
+        accept_wait=10))
     ns, name = await cluster.wait_for_run()
     cluster.set_run(ns, name, status={"conditions": [{
         "type": "Succeeded", "status": "False", "reason": "PipelineValidationFailed",
@@ -53,7 +53,7 @@ async def test_accepted_run_exits_zero_without_following(cluster, repo, kubeconf
     out = io.StringIO()
     task = asyncio.create_task(asyncio.to_thread(
         apply_release, repo, plan, run, out=out, target=cronjob_target(kubeconfig), interval=0.03,
-        accept_wait=5))
+        accept_wait=10))
     ns, name = await cluster.wait_for_run()
     cluster.set_run(ns, name, status={"conditions": [{"type": "Succeeded", "status": "Unknown",
                                                       "reason": "Running"}]})

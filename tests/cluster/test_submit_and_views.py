@@ -51,7 +51,7 @@ async def test_a_terminal_gets_the_rich_live_table(cluster, repo, kubeconfig):
 
     target = kube.connect(repo)
     name = await asyncio.to_thread(create_run, target, "release", image_build_run(), "release-full")
-    await cluster.play("release", name, fail=True, delay=0)
+    await cluster.play("release", name, fail=True, follower=False)
     out = FakeTTY()
     assert await asyncio.to_thread(follow_run, target, "release", name, out=out, interval=0.03) == 1
     text = out.getvalue()
