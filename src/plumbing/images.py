@@ -126,3 +126,61 @@ def image_named(repo, name: str) -> dict:
         known = ", ".join(sorted(images)) or "none"
         raise ConfigError(f"unknown image {name!r}; known images: {known}")
     return images[name]
+
+
+# --- rendering a build ---------------------------------------------------------------------
+
+TEMPLATE = "pipelines/image-build.yaml.j2"
+# BuildKit rootless, daemonless; org tool_images.buildkit overrides it when set.
+BUILDKIT = ("moby/buildkit:v0.20.2-rootless"
+            "@sha256:cb5bb371545222c430528556acfdf424144b69897f5deaad391bd227187e90df")
+BUILD_TIMEOUT = "1h30m"
+
+
+def builder_image(org: dict) -> str:
+    return (org.get("tool_images") or {}).get("buildkit") or BUILDKIT
+
+
+def render_build(repo, image: dict) -> dict:
+    """The image-build Pipeline and its PipelineRun (pipeline spec embedded, commit and content
+    hash annotated), plus the plan that describes them."""
+    import copy
+
+    from plumbing.infra.model import IMAGE_BUILDER, REGISTRY_SECRET
+    from plumbing.render import content_hash, plumbing_commit, render_template
+    from plumbing.findings import CheckFailed
+
+    namespace = repo.org["namespaces"]["release"]
+    builder = builder_image(repo.org)
+    problem = image_pin_problem(builder)
+    if problem or "@sha256:" not in builder:
+        raise ConfigError(f"tool_images.buildkit: {builder} must be pinned by digest")
+    docs = render_template(
+        repo, TEMPLATE, image=image, builder=builder, namespace=namespace, service_account=IMAGE_BUILDER,
+        registry_secret=REGISTRY_SECRET, timeout=BUILD_TIMEOUT,
+        build_args=[f"{k}={v}" for k, v in sorted(image["build_args"].items())])
+    kinds = [d.get("kind") for d in docs]
+    if kinds != ["Pipeline", "PipelineRun"]:
+        raise CheckFailed(f"{TEMPLATE}: renders {kinds}, expected a Pipeline then a PipelineRun")
+    pipeline, run = docs
+    spec = copy.deepcopy(pipeline["spec"])
+    run["spec"].pop("pipelineRef", None)
+    run["spec"] = {"pipelineSpec": spec, **run["spec"]}
+    annotations = run["metadata"].setdefault("annotations", {})
+    annotations["plumbing.tekton.dev/commit"] = plumbing_commit(repo.root)
+    annotations["plumbing.tekton.dev/content-hash"] = content_hash(spec)
+    plan = {
+        "image": image["name"],
+        "target": f"{image['image']}:vYYYYMMDD-<commit10>",
+        "repository": image["repository"],
+        "revision": image["revision"],
+        "context": image["context"],
+        "dockerfile": image["dockerfile"],
+        "platforms": image["platforms"],
+        "schedule": image["schedule"],
+        "builder": builder,
+        "namespace": namespace,
+        "service_account": IMAGE_BUILDER,
+        "timeout": BUILD_TIMEOUT,
+    }
+    return {"plan": plan, "pipeline": pipeline, "pipelinerun": run}

@@ -160,31 +160,34 @@ def plan(root: Path, stack: str, program_root: Path | None = None) -> list[dict]
             config[full] = placeholder(full)
             secret_keys.append(full)
 
+    compose = _import_compose(program_root or root)
+    return inventory(run_under_mocks(lambda: compose(root), config, secret_keys, project=project, stack=stack))
+
+
+def run_under_mocks(fn, config: dict[str, str], secret_keys: list[str] | None = None, *,
+                    project: str = "plumbing", stack: str = "test") -> list[dict]:
+    """Call `fn` (which declares resources) under Pulumi's mocks with `config`; return the raw
+    records. Exceptions from `fn` propagate (a ConfigError stays a one-line error)."""
     import pulumi
     from pulumi.runtime import settings
 
-    compose = _import_compose(program_root or root)
     Recorder, Monitor = _mocks_module()
     monitor = Monitor(Recorder(config.get("gcp:project", "mock-project")))
     settings.set_root_resource(None)
     pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)
-    pulumi.runtime.set_all_config(config, secret_keys)
-
-    def run():
-        compose(root)
-
+    pulumi.runtime.set_all_config(dict(config), list(secret_keys or []))
     errors: list[BaseException] = []
 
     def guarded():
         try:
-            run()
+            fn()
         except BaseException as exc:  # re-raised below, outside Pulumi's event loop
             errors.append(exc)
 
     pulumi.runtime.test(guarded)()
     if errors:
         raise errors[0]
-    return inventory(monitor.records)
+    return monitor.records
 
 
 def inventory(records: list[dict]) -> list[dict]:
