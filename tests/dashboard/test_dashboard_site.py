@@ -172,3 +172,18 @@ def test_latest_is_found_by_content_and_a_wrong_one_is_flagged(tmp_path):
     put(r, "p/latest/release.yaml", b"something else\n")
     assert ("warn", "The full bucket's p/latest/ matches no release under previous/") in view(
         tmp_path, schedule=None).marks
+
+
+def test_limit_keeps_the_newest_and_says_how_many_are_hidden(tmp_path):
+    from plumbing.dashboard.collect import read_releases
+
+    n = open_bucket(f"file://{tmp_path}/n")
+    for day in ("20261120", "20261121", "20261122"):
+        put(n, f"p/previous/v{day}-aaaaaaaaaa/release.yaml", day.encode())
+    listing = read_releases(n, f"file://{tmp_path}/n", "p", "nightly", limit=2)
+    assert [r.version for r in listing.releases] == ["v20261122-aaaaaaaaaa", "v20261121-aaaaaaaaaa"]
+    assert listing.hidden == 1 and listing.highest == "v20261122-aaaaaaaaaa" and listing.latest is None
+    v = view(tmp_path)
+    v.hidden["nightly"] = 1
+    page = build_site([v], org="o", now=NOW, bucket_urls=[], public_url=None, site_dir=None)["p/index.html"]
+    assert b"Nightly releases of p, newest first (1 older not shown)" in page
