@@ -18,7 +18,7 @@ _PLACEHOLDER_REVISION = "0" * 40
 @click.argument("pipeline")
 @click.option("--format", "-f", "fmt", type=click.Choice(["svg", "png", "dot", "mermaid"]),
               default=None, help="Output format (default: from -o's suffix, else svg).")
-@click.option("--output", "-o", "output", type=click.Path(dir_okay=False), default=None,
+@click.option("--out", "-o", "output", type=click.Path(dir_okay=False), default=None,
               help="Write to FILE instead of stdout (png needs a file).")
 @click.option("--mode", type=click.Choice(["nightly", "full"]), default="nightly", show_default=True,
               help="Which release pipeline to draw when PIPELINE is a project name.")
