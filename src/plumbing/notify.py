@@ -13,7 +13,6 @@ Every call is retried a bounded number of times on connection errors, 429 and 5x
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from dataclasses import dataclass, field

@@ -10,7 +10,7 @@ import pytest
 from plumbing.cluster import kube
 from plumbing.cluster.apply import RunRejected, apply_release
 
-from .conftest import PR, make_plan
+from .conftest import make_plan
 
 
 def cronjob_target(kubeconfig) -> kube.Target:
@@ -22,7 +22,7 @@ def cronjob_target(kubeconfig) -> kube.Target:
 
 
 async def test_api_rejecting_the_run_fails_the_job(cluster, repo, kubeconfig):
-    cluster.kmock["post", f"/apis/tekton.dev/v1/namespaces/release-nightly/pipelineruns"] << 422 << {
+    cluster.kmock["post", "/apis/tekton.dev/v1/namespaces/release-nightly/pipelineruns"] << 422 << {
         "apiVersion": "v1", "kind": "Status", "status": "Failure", "code": 422, "reason": "Invalid",
         "message": 'admission webhook "validation.webhook.pipeline.tekton.dev" denied the request: '
                    "invalid value: foo: spec.params"}
