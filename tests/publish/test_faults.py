@@ -133,7 +133,7 @@ def test_permission_denied_is_not_retried(proxied, release_dir):
 ACTIONS = st.sampled_from(["ok", "ok", "503", "429", "drop", "lose"])
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plan=st.lists(ACTIONS, min_size=1, max_size=14))
 def test_any_fault_sequence_publishes_exactly_once(proxied, release_dir, plan):
     """Whatever the order of 503s, 429s, dropped connections and lost answers (each request
@@ -149,3 +149,42 @@ def test_any_fault_sequence_publishes_exactly_once(proxied, release_dir, plan):
     publish(bucket, project, "v1.2.3", d)
     assert_published(bucket, project, "v1.2.3", d)
     assert len(successful_uploads(proxy)) - start == 5
+
+
+def test_a_killed_publish_is_finished_by_a_rerun(fault_proxy, gcs_bucket_url, release_dir, scratch_repo, fast_retry):
+    """A real interruption: `release publish` in its own process, SIGKILLed while it retries
+    through an outage after two uploads; the same command run again completes the release."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from click.testing import CliRunner
+
+    from plumbing.cli.main import release
+
+    proxy = fault_proxy
+    d = release_dir("v1.2.3", extra=FILES)
+    args = ["publish", "pipeline", "v1.2.3", "--from", str(d), "--bucket", gcs_bucket_url, "--root", str(scratch_repo)]
+    proxy.fail_from(2, "503", is_upload)
+    proc = subprocess.Popen([sys.executable, "-c", "from plumbing.cli.main import release; release()", *args],
+                            env={**os.environ, "STORAGE_EMULATOR_HOST": proxy.url},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while proxy.count("503") < 1 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.02)
+        assert proxy.count("503") >= 1, proc.communicate()
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    bucket = open_bucket(gcs_bucket_url, retry=fast_retry)
+    assert not release_exists(bucket, "pipeline", "v1.2.3")
+    assert len(bucket.list("pipeline/")) == 2
+    proxy.heal()
+    rerun = CliRunner().invoke(release, args)
+    assert rerun.exit_code == 0, rerun.output
+    assert "3 uploaded, 2 already there" in rerun.stdout
+    assert_published(bucket, "pipeline", "v1.2.3", d)
+    assert len(successful_uploads(proxy)) == 5
