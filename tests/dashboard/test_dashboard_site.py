@@ -187,3 +187,20 @@ def test_limit_keeps_the_newest_and_says_how_many_are_hidden(tmp_path):
     v.hidden["nightly"] = 1
     page = build_site([v], org="o", now=NOW, bucket_urls=[], public_url=None, site_dir=None)["p/index.html"]
     assert b"Nightly releases of p, newest first (1 older not shown)" in page
+
+
+def test_records_cannot_inject_links_or_speak_for_another_release(tmp_path):
+    import json
+
+    n = open_bucket(f"file://{tmp_path}/n")
+    bad = json.loads(outcome("p", "v20261124-aaaaaaaaaa", "Failed", "2026-11-24T03:00:00Z"))
+    bad["urls"]["run"] = "javascript:alert(1)"
+    put(n, "p/previous/v20261124-aaaaaaaaaa/outcome.json", json.dumps(bad).encode())
+    other = outcome("q", "v20261123-bbbbbbbbbb", "Succeeded", "2026-11-23T03:00:00Z")
+    put(n, "p/previous/v20261123-bbbbbbbbbb/outcome.json", other)
+    v = view(tmp_path)
+    assert v.nightlies[0].run_url is None and v.nightlies[0].status == "failed"
+    assert v.nightlies[1].status == "unknown"
+    assert v.nightlies[1].note == "outcome.json is about q v20261123-bbbbbbbbbb, not this release; ignored"
+    page = build_site([v], org="o", now=NOW, bucket_urls=[], public_url=None, site_dir=None)["p/index.html"]
+    assert b"javascript:" not in page

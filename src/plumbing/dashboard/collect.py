@@ -214,6 +214,10 @@ def read_releases(bucket, bucket_url: str, project: str, kind: str, limit: int,
                 note = f"outcome.json is unreadable: {exc}"
             except PlumbingError as exc:  # e.g. deleted between list and read
                 note = f"outcome.json could not be read: {exc}"
+            if outcome is not None and (outcome.project, outcome.version) != (project, tag):
+                note = (f"outcome.json is about {outcome.project} {outcome.version}, "
+                        "not this release; ignored")
+                outcome = None
         try:
             versions.parse(tag)
         except versions.VersionError:
@@ -246,9 +250,14 @@ def read_releases(bucket, bucket_url: str, project: str, kind: str, limit: int,
         out.append(Release(
             project=project, kind=kind, version=tag, commit=commit, when=when, when_source=source,
             status=status, status_text=text, run=outcome.run if outcome else None,
-            run_url=(outcome.urls.get("run") if outcome else None), duration=duration,
+            run_url=_http_url(outcome.urls.get("run")) if outcome else None, duration=duration,
             files=links, missing=missing, note=note, latest=tag == latest))
     return Listing(out, hidden, latest, best.tag if best else None)
+
+
+def _http_url(url: str | None) -> str | None:
+    """Only http(s) links from a record reach a page (never javascript: or data:)."""
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
 
 
 class _Semver:
