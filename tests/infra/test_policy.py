@@ -1,0 +1,197 @@
+"""Policies over each stack's whole inventory pass, and each policy reports a bad inventory,
+naming the offending resource."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from plumbing.config import load_repo
+from plumbing.images import load_images
+from plumbing.infra import model, policy
+from plumbing.infra.jobs import load_jobs
+
+from .conftest import ROOT, named, of_type
+
+
+def expected():
+    repo = load_repo(ROOT)
+    return model.scheduled_jobs(repo, load_images(repo), load_jobs(repo))
+
+
+def test_every_policy_holds_for_each_stack(inventory, stack):
+    assert policy.check(inventory) == [], stack
+
+
+def test_one_cronjob_per_nightly_project_image_and_job(inventory):
+    assert policy.coverage(inventory, expected()) == []
+    repo = load_repo(ROOT)
+    nightly = sorted(n for n, p in repo.projects.items() if p["nightly"]["enabled"])
+    names = sorted(r["inputs"]["metadata"]["name"] for r in of_type(inventory, "batch/v1:CronJob"))
+    assert [n for n in names if n.startswith("nightly-")] == [f"nightly-{p}" for p in nightly]
+    assert [n for n in names if n.startswith("image-build-")] == ["image-build-plumbing"]
+    for r in of_type(inventory, "batch/v1:CronJob"):
+        meta = r["inputs"]["metadata"]
+        if meta["name"].startswith("nightly-"):
+            project = meta["name"].removeprefix("nightly-")
+            assert r["inputs"]["spec"]["schedule"] == repo.projects[project]["nightly"]["schedule"]
+
+
+def _violations(inv, pid):
+    return list(policy.POLICIES[pid](inv))
+
+
+def _add(inv, type_, name, inputs):
+    inv.append({"type": type_, "name": name, "component": "x", "inputs": inputs})
+    return inv
+
+
+def _cron(inv):
+    return named(inv, "nightlies-nightly-pipeline")
+
+
+def _pod(inv):
+    return _cron(inv)["inputs"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+
+
+def _bucket_binding(role, member):
+    return lambda inv: _add(inv, "gcp:storage/bucketIAMMember:BucketIAMMember", "bad-binding",
+                            {"bucket": "tekton-releases", "role": role, "member": member})
+
+
+def _set(path_fn, key, value):
+    def mutate(inv):
+        target = path_fn(inv)
+        if value is KeyError:
+            target.pop(key, None)
+        else:
+            target[key] = value
+        return inv
+    return mutate
+
+
+def _role(verbs, resources, groups=("tekton.dev",)):
+    return lambda inv: _add(inv, "kubernetes:rbac.authorization.k8s.io/v1:Role", "bad-role",
+                            {"metadata": {"name": "r", "namespace": "ci"},
+                             "rules": [{"apiGroups": list(groups), "resources": resources, "verbs": verbs}]})
+
+
+BAD = {
+    "public-access": [
+        ("bad-binding", _bucket_binding("roles/storage.objectAdmin", "allUsers")),
+        ("bad-binding", _bucket_binding("roles/storage.objectViewer", "allAuthenticatedUsers")),
+        ("bad-binding", _bucket_binding("roles/storage.objectCreator", "allUsers")),
+        ("bad-project", lambda inv: _add(inv, "gcp:projects/iAMMember:IAMMember", "bad-project",
+                                         {"project": "p", "role": "roles/viewer", "member": "allUsers"})),
+        ("buckets-release", _set(lambda inv: named(inv, "buckets-release")["inputs"], "uniformBucketLevelAccess", False)),
+        ("bad-acl", lambda inv: _add(inv, "gcp:storage/defaultObjectACL:DefaultObjectACL", "bad-acl", {"bucket": "b"})),
+    ],
+    "no-keys": [
+        ("bad-key", lambda inv: _add(inv, "gcp:serviceaccount/key:Key", "bad-key", {"serviceAccountId": "x"})),
+        ("bad-hmac", lambda inv: _add(inv, "gcp:storage/hmacKey:HmacKey", "bad-hmac", {"serviceAccountEmail": "x"})),
+        ("bad-secret", lambda inv: _add(inv, "kubernetes:core/v1:Secret", "bad-secret",
+                                        {"metadata": {"name": "gsa"}, "stringData": {"key.json": "[secret]"}})),
+    ],
+    "no-cluster-admin": [
+        ("bad-crb", lambda inv: _add(inv, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "bad-crb",
+                                     {"roleRef": {"kind": "ClusterRole", "name": "cluster-admin"},
+                                      "subjects": [{"kind": "ServiceAccount", "name": "x", "namespace": "ci"}]})),
+        ("bad-rb", lambda inv: _add(inv, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "bad-rb",
+                                    {"roleRef": {"kind": "ClusterRole", "name": "cluster-admin"}, "subjects": []})),
+    ],
+    "no-wildcards": [
+        ("bad-role", _role(["*"], ["pipelineruns"])),
+        ("bad-role", _role(["get"], ["*"])),
+        ("bad-role", _role(["get"], ["pipelineruns"], groups=["*"])),
+        ("bad-role", _role(["get"], ["pipelineruns/*"])),
+    ],
+    "cronjob-spec": [
+        ("nightlies-nightly-pipeline", _set(lambda inv: _cron(inv)["inputs"]["spec"], "concurrencyPolicy", "Allow")),
+        ("nightlies-nightly-pipeline", _set(lambda inv: _cron(inv)["inputs"]["spec"], "startingDeadlineSeconds", KeyError)),
+        ("nightlies-nightly-pipeline", _set(lambda inv: _cron(inv)["inputs"]["spec"], "failedJobsHistoryLimit", KeyError)),
+        ("nightlies-nightly-pipeline", _set(lambda inv: _cron(inv)["inputs"]["spec"], "successfulJobsHistoryLimit", KeyError)),
+        ("nightlies-nightly-pipeline", _set(lambda inv: _cron(inv)["inputs"]["spec"]["jobTemplate"]["spec"],
+                                            "activeDeadlineSeconds", KeyError)),
+        ("nightlies-nightly-pipeline", _set(lambda inv: _cron(inv)["inputs"]["spec"]["jobTemplate"]["spec"],
+                                            "backoffLimit", KeyError)),
+        ("nightlies-nightly-pipeline", _set(_pod, "restartPolicy", "OnFailure")),
+        ("nightlies-nightly-pipeline", _set(lambda inv: _pod(inv)["containers"][0]["resources"], "limits", KeyError)),
+        ("nightlies-nightly-pipeline", _set(lambda inv: _pod(inv)["containers"][0]["resources"], "requests", KeyError)),
+        ("nightlies-nightly-pipeline", lambda inv: (_pod(inv)["containers"][0]["securityContext"].pop("runAsNonRoot"),
+                                                    _pod(inv)["securityContext"].pop("runAsNonRoot"), inv)[-1]),
+        ("nightlies-nightly-pipeline", _set(lambda inv: _pod(inv)["containers"][0]["securityContext"],
+                                            "allowPrivilegeEscalation", True)),
+        ("nightlies-nightly-pipeline", _set(lambda inv: _pod(inv)["containers"][0]["securityContext"], "runAsUser", 0)),
+    ],
+    "pinned-images": [
+        ("nightlies-nightly-pipeline", _set(lambda inv: _pod(inv)["containers"][0], "image", "ghcr.io/x/plumbing:latest")),
+        ("nightlies-nightly-pipeline", _set(lambda inv: _pod(inv)["containers"][0], "image", "ghcr.io/x/plumbing")),
+        ("tekton-pipeline-v1.0.0", _set(lambda inv: named(inv, "tekton-pipeline-v1.0.0")["inputs"], "file",
+                                        "https://infra.tekton.dev/tekton-releases/pipeline/latest/release.yaml")),
+    ],
+    "secrets-encrypted": [
+        ("secrets-ci-pr-webhook", _set(lambda inv: named(inv, "secrets-ci-pr-webhook")["inputs"], "stringData",
+                                       {"secretToken": "hunter2"})),
+    ],
+    "typed-objects": [
+        ("bad-yaml", lambda inv: _add(inv, "kubernetes:yaml/v2:ConfigFile", "bad-yaml",
+                                      {"file": "https://example.com/previous/v1/cronjobs.yaml"})),
+        ("bad-inline", lambda inv: _add(inv, "kubernetes:yaml/v2:ConfigGroup", "bad-inline",
+                                        {"yaml": ["kind: CronJob"]})),
+    ],
+}
+CASES = [(pid, i, name, fn) for pid, cases in BAD.items() for i, (name, fn) in enumerate(cases)]
+
+
+@pytest.mark.parametrize("pid,i,name,mutate", CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
+def test_each_policy_reports_a_bad_inventory_naming_the_resource(dogfooding, pid, i, name, mutate):
+    bad = mutate(copy.deepcopy(dogfooding))
+    found = _violations(bad, pid)
+    assert found, f"{pid} missed case {i}"
+    assert all(m.split(" ", 2)[1].rstrip(":") == name for m in found), found
+    # and the full check attributes it to that policy
+    assert pid in {p for p, _ in policy.check(bad)}
+
+
+def test_every_policy_has_a_failing_case():
+    assert set(BAD) == set(policy.POLICIES)
+
+
+def test_coverage_reports_missing_extra_and_wrong_schedule(dogfooding):
+    jobs = expected()
+    missing = [r for r in dogfooding if r["name"] != "nightlies-nightly-cli"]
+    assert any("nightly-cli: expected exactly one for releases/cli.yaml, found 0" in m
+               for m in policy.coverage(missing, jobs))
+    moved = copy.deepcopy(dogfooding)
+    named(moved, "image-builds-image-build-plumbing")["inputs"]["spec"]["schedule"] = "* * * * *"
+    (msg,) = policy.coverage(moved, jobs)
+    assert msg.startswith("kubernetes:batch/v1:CronJob image-builds-image-build-plumbing: schedule")
+    extra = copy.deepcopy(dogfooding)
+    clone = copy.deepcopy(named(extra, "nightlies-nightly-cli"))
+    clone["name"] = "hand-made"
+    clone["inputs"]["metadata"]["name"] = "hand-made"
+    extra.append(clone)
+    (msg,) = policy.coverage(extra, jobs)
+    assert "hand-made" in msg and "matches no releases/" in msg
+    wrong_sa = copy.deepcopy(dogfooding)
+    _pod(wrong_sa)["serviceAccountName"] = "release-nightly"
+    assert any("must run as release-nightly-launcher" in m for m in policy.coverage(wrong_sa, jobs))
+
+
+def test_policy_ids_are_reported_by_the_cli_with_exit_1(monkeypatch):
+    from click.testing import CliRunner
+
+    from plumbing.cli.main import plumbing
+    from plumbing.infra import runner
+
+    real = runner.plan
+
+    def with_admin(root, stack, program_root=None):
+        return _add(real(root, stack, program_root), "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+                    "oops", {"roleRef": {"name": "cluster-admin"}, "subjects": []})
+
+    monkeypatch.setattr(runner, "plan", with_admin)
+    result = CliRunner().invoke(plumbing, ["infra", "plan", "-s", "local", "--root", str(ROOT)])
+    assert result.exit_code == 1
+    assert "error infra-no-cluster-admin kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding oops: binds cluster-admin" in result.stderr
