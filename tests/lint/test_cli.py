@@ -1,0 +1,182 @@
+"""`plumbing lint` end to end through click: formats, exit codes, config, suppressions, stdin."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from plumbing.cli.lint_cmds import lint
+
+TASK = """\
+apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: build
+spec:
+  params:
+    - name: url
+  steps:
+    - name: Build
+      image: alpine
+      script: echo $(params.uri)
+"""
+
+CLEAN = """\
+apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: build
+spec:
+  steps:
+    - name: build
+      image: alpine
+      script: echo hi
+"""
+
+
+def invoke(args, input=None):
+    return CliRunner().invoke(lint, args, input=input)
+
+
+@pytest.fixture
+def bad(tmp_path):
+    p = tmp_path / "task.yaml"
+    p.write_text(TASK)
+    return p
+
+
+def test_text_output_and_exit_1(bad):
+    res = invoke([str(bad)])
+    assert res.exit_code == 1
+    lines = res.output.splitlines()
+    assert f"{bad}:9:7: error step-name-format step name 'Build' is not a DNS-1123 label" in lines[0]
+    assert lines[1].startswith(f"{bad}:11:7: error task-param-undeclared $(params.uri)")
+    assert lines[-1] == "1 files, 1 documents (0 skipped): 2 errors, 0 warnings"
+
+
+def test_json_output_has_exactly_the_keys(bad):
+    res = invoke(["--format", "json", str(bad)])
+    assert res.exit_code == 1
+    data = json.loads(res.output)
+    assert [sorted(d) for d in data] == [sorted(["path", "line", "column", "severity", "rule",
+                                                 "message"])] * 2
+    assert data[0]["line"] == 9 and data[0]["column"] == 7 and data[0]["severity"] == "error"
+
+
+def test_github_annotations(bad):
+    res = invoke(["--format", "github", str(bad)])
+    assert res.output.startswith(f"::error file={bad},line=9,col=7,title=step-name-format::")
+
+
+def test_clean_exit_0_and_strict_warnings(tmp_path):
+    p = tmp_path / "t.yaml"
+    p.write_text(CLEAN)
+    assert invoke([str(p)]).exit_code == 0
+    warn = CLEAN + "  sidecars: [{name: s, image: x, args: ['$(params.nope)']}]\n"
+    p.write_text(warn)
+    assert invoke([str(p)]).exit_code == 0
+    assert invoke(["--strict", str(p)]).exit_code == 1
+
+
+def test_stdin_and_directories(tmp_path):
+    res = invoke(["-"], input=TASK)
+    assert res.exit_code == 1 and res.output.startswith("<stdin>:9:7:")
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "x.yml").write_text(TASK)
+    (tmp_path / "a" / "notes.txt").write_text(TASK)
+    (tmp_path / "a" / "pvc.yaml").write_text("apiVersion: v1\nkind: PersistentVolumeClaim\n---\nfoo: 1\n")
+    res = invoke([str(tmp_path / "a")])
+    assert "2 files, 3 documents (2 skipped): 2 errors" in res.output
+
+
+def test_missing_path_is_usage_error(tmp_path):
+    res = invoke([str(tmp_path / "nope.yaml")])
+    assert res.exit_code == 2
+    assert "no such file" in res.output
+
+
+def test_syntax_error_does_not_stop_other_files(tmp_path, bad):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("a: [1,\nb: {{ x }}\n")
+    res = invoke([str(broken), str(bad)])
+    assert f"{broken}:" in res.output and "yaml-syntax" in res.output
+    assert "step-name-format" in res.output
+
+
+def test_config_file_turns_rules_off_and_changes_severity(tmp_path, bad):
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("rules:\n  step-name-format: off\n  task-param-undeclared: warning\n")
+    res = invoke(["--config", str(cfg), str(bad)])
+    assert res.exit_code == 0
+    assert "step-name-format" not in res.output
+    assert "warning task-param-undeclared" in res.output
+
+
+def test_default_config_is_read_from_cwd(tmp_path, bad, monkeypatch):
+    (tmp_path / ".plumbing-lint.yaml").write_text("rules: {step-name-format: false}\n")
+    monkeypatch.chdir(tmp_path)
+    res = invoke([str(bad)])
+    assert "step-name-format" not in res.output and "task-param-undeclared" in res.output
+
+
+@pytest.mark.parametrize("text,where", [
+    ("rules:\n  no-such-rule: off\n", ":2:3:"),
+    ("rules:\n  step-name-format: loud\n", ":2:3:"),
+    ("rules: [a]\n", ":1:1:"),
+    ("rules: {a: [\n", ":2:1:"),
+])
+def test_bad_config_is_exit_2(tmp_path, bad, text, where):
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(text)
+    res = invoke(["--config", str(cfg), str(bad)])
+    assert res.exit_code == 2, res.output
+    assert where in res.output
+
+
+def test_inline_disable_line_and_document(tmp_path):
+    p = tmp_path / "t.yaml"
+    p.write_text(TASK.replace("- name: Build", "- name: Build  # plumbing-lint disable=step-name-format"))
+    res = invoke([str(p)])
+    assert "step-name-format" not in res.output and "task-param-undeclared" in res.output
+    doc_wide = "# plumbing-lint disable=task-param-undeclared,step-name-format\n" + TASK
+    p.write_text(doc_wide + "---\n" + TASK)
+    res = invoke([str(p)])
+    # the comment silences the first document only
+    assert res.output.count("step-name-format") == 1
+    assert ":22:7:" in res.output
+
+
+def test_rules_subcommand_and_markdown():
+    res = invoke(["rules"])
+    assert res.exit_code == 0 and "task-param-undeclared" in res.output
+    md = invoke(["rules", "--format", "markdown"])
+    assert md.output.startswith("# plumbing lint rules")
+
+
+def test_docs_rules_md_is_generated(repo_root):
+    from plumbing.lint.docs import markdown
+
+    path = repo_root / "docs" / "rules.md"
+    assert path.read_text(encoding="utf-8") == markdown(), \
+        "docs/rules.md drifted: run `plumbing lint rules --format markdown > docs/rules.md`"
+
+
+def test_repo_config_files_are_linted(tmp_path, repo_root):
+    import shutil
+
+    shutil.copy(repo_root / "plumbing.yaml", tmp_path / "plumbing.yaml")
+    (tmp_path / "releases").mkdir()
+    (tmp_path / "releases" / "x.yaml").write_text("name: x\nrepository: 3\nunknown: 1\n")
+    res = invoke([str(tmp_path)])
+    assert res.exit_code == 1
+    assert f"{tmp_path}/releases/x.yaml:" in res.output and "release-config" in res.output
+
+
+def test_lint_this_repository(repo_root):
+    """The repository's own YAML (config, cronjobs, triggers) lints without errors."""
+    paths = [str(repo_root / p) for p in ("plumbing.yaml", "releases", "triggers", "cronjobs")
+             if (repo_root / p).exists()]
+    res = invoke(paths)
+    assert " 0 errors" in res.output, res.output
