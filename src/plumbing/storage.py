@@ -296,6 +296,10 @@ class GCSBucket(Bucket):
 
         def go():
             blob = self.bucket.blob(self._full(name))
+            if if_absent and len(data) > _MULTIPART_LIMIT and blob.exists(retry=None, timeout=_TIMEOUT):
+                # Above 8 MiB the client uses a resumable upload; GCS applies the precondition
+                # to those too, but fake-gcs-server does not, so look first as well.
+                raise ex.PreconditionFailed(f"{self.object_url(name)} exists")
             kwargs = {"if_generation_match": 0} if if_absent else {}
             blob.upload_from_string(data, content_type=content_type, retry=None, timeout=_TIMEOUT, **kwargs)
             return self._to_blob(blob)
@@ -351,6 +355,7 @@ class GCSBucket(Bucket):
 
 
 _TIMEOUT = (10, 60)  # connect, read seconds per request
+_MULTIPART_LIMIT = 8 * 1024 * 1024  # google-cloud-storage's switch to resumable uploads
 
 
 def _make_client():

@@ -170,3 +170,23 @@ def test_backoff_grows_and_gives_up(proxied):
         bucket.read("x")
     assert len(slept) == 4
     assert all(0 <= d <= bucket.retry.maximum for d in slept)
+
+
+def test_large_files_are_never_overwritten_either(bucket):
+    """Above 8 MiB the client switches to resumable uploads (fake-gcs-server ignores their
+    precondition, real GCS does not); the refusal must hold there too."""
+    big = os.urandom(9 * 1024 * 1024)
+    assert bucket.write("big/ko.tar", big).size == len(big)
+    with pytest.raises(AlreadyExists) as err:
+        bucket.write("big/ko.tar", big + b"!")
+    assert err.value.same_content is False
+    assert bucket.read("big/ko.tar") == big
+
+
+def test_a_large_create_whose_answer_was_lost_succeeds(proxied):
+    proxy, bucket = proxied
+    big = os.urandom(9 * 1024 * 1024)
+    proxy.inject("lose", 1, lambda m, p: m == "PUT" and p.startswith("/upload/"))  # the data PUT
+    assert bucket.write("big/ko.tar", big).md5 == md5_b64(big)
+    assert proxy.count("lose") == 1
+    assert bucket.read("big/ko.tar") == big
