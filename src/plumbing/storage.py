@@ -298,7 +298,8 @@ class GCSBucket(Bucket):
             blob = self.bucket.blob(self._full(name))
             if if_absent and len(data) > _MULTIPART_LIMIT and blob.exists(retry=None, timeout=_TIMEOUT):
                 # Above 8 MiB the client uses a resumable upload; GCS applies the precondition
-                # to those too, but fake-gcs-server does not, so look first as well.
+                # to those too, but the fake-gcs-server we test against does not
+                # (fsouza/fake-gcs-server#1967, fixed by #2260), so look first as well.
                 raise ex.PreconditionFailed(f"{self.object_url(name)} exists")
             kwargs = {"if_generation_match": 0} if if_absent else {}
             blob.upload_from_string(data, content_type=content_type, retry=None, timeout=_TIMEOUT, **kwargs)
