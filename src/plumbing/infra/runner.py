@@ -191,7 +191,8 @@ def run_under_mocks(fn, config: dict[str, str], secret_keys: list[str] | None = 
 
 
 def inventory(records: list[dict]) -> list[dict]:
-    """Records -> [{type, name, component, inputs}], in registration order."""
+    """Records -> [{type, name, component, inputs}], sorted by component (the component itself
+    first), type and name: registration order depends on thread timing, the inventory must not."""
     by_urn = {r["urn"]: r for r in records}
 
     def component_of(record) -> str:
@@ -207,6 +208,7 @@ def inventory(records: list[dict]) -> list[dict]:
         inputs = _plain(record["inputs"])
         out.append({"type": record["type"], "name": record["name"], "component": component_of(record),
                     "inputs": inputs})
+    out.sort(key=lambda r: (r["component"], not r["type"].startswith(COMPONENT_PREFIX), r["type"], r["name"]))
     return out
 
 
