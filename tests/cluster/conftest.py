@@ -226,3 +226,62 @@ def make_plan(repo, mode: str = "full", version: str = "v1.2.3") -> tuple[dict, 
         },
     }
     return plan, run
+
+
+def self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    """A CA-flagged certificate for 127.0.0.1 and its key (what a cluster's ca.crt would hold)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kmock-apiserver")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "apiserver.crt", tmp_path / "apiserver.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+@pytest.fixture
+async def in_cluster(cluster, tmp_path, monkeypatch):
+    """The same kmock, also served over HTTPS, and a pod's view of it: KUBERNETES_SERVICE_HOST/PORT
+    and a mounted service-account folder (token, ca.crt, namespace). The real in-cluster loader
+    of the kubernetes client connects with these."""
+    import ssl
+
+    import aiohttp.test_utils
+    import kmock as km
+
+    cert, key = self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+
+    class TLSServer(aiohttp.test_utils.RawTestServer):
+        async def start_server(self, loop=None, **kwargs):
+            await super().start_server(loop=loop, ssl=context, **kwargs)
+
+    sa = tmp_path / "serviceaccount"
+    sa.mkdir()
+    (sa / "token").write_text("in-cluster-token")
+    (sa / "ca.crt").write_bytes(cert.read_bytes())
+    (sa / "namespace").write_text(NIGHTLY_NS)
+    async with km.Server(cluster.kmock, server_cls=TLSServer) as server:
+        monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+        monkeypatch.setenv("KUBERNETES_SERVICE_PORT", str(server.port))
+        monkeypatch.setenv("PLUMBING_SERVICEACCOUNT_DIR", str(sa))
+        monkeypatch.delenv("KUBECONFIG", raising=False)
+        yield server

@@ -1,4 +1,7 @@
-"""The CronJob mode: in-cluster, create, check Tekton accepted the run, exit non-zero if not."""
+"""The CronJob mode: in-cluster, create, check Tekton accepted the run, exit non-zero if not.
+
+The `in_cluster` fixture serves kmock over HTTPS and mounts a service-account folder, so the
+kubernetes client's own in-cluster loader (token, CA, KUBERNETES_SERVICE_HOST) connects."""
 
 from __future__ import annotations
 
@@ -13,32 +16,23 @@ from plumbing.cluster.apply import RunRejected, apply_release
 from .conftest import make_plan
 
 
-def cronjob_target(kubeconfig) -> kube.Target:
-    """The kmock connection, marked in-cluster: kmock speaks plain HTTP, the in-cluster loader
-    only HTTPS, so the mode is chosen here while the connection stays the real client's."""
-    target = kube.connect(None, check_cluster=False)
-    target.in_cluster = True
-    return target
-
-
-async def test_api_rejecting_the_run_fails_the_job(cluster, repo, kubeconfig):
+async def test_api_rejecting_the_run_fails_the_job(cluster, repo, in_cluster):
     cluster.kmock["post", "/apis/tekton.dev/v1/namespaces/release-nightly/pipelineruns"] << 422 << {
         "apiVersion": "v1", "kind": "Status", "status": "Failure", "code": 422, "reason": "Invalid",
         "message": 'admission webhook "validation.webhook.pipeline.tekton.dev" denied the request: '
                    "invalid value: foo: spec.params"}
     plan, run = make_plan(repo, mode="nightly", version="v20261124-0123456789")
-    target = cronjob_target(kubeconfig)
     with pytest.raises(RunRejected) as info:
-        await asyncio.to_thread(apply_release, repo, plan, run, out=io.StringIO(), target=target)
+        await asyncio.to_thread(apply_release, repo, plan, run, out=io.StringIO())
     assert info.value.exit_code == 1
     assert str(info.value).startswith("the API refused the PipelineRun in release-nightly: 422 admission webhook")
 
 
-async def test_tekton_failing_validation_fails_the_job(cluster, repo, kubeconfig):
+async def test_tekton_failing_validation_fails_the_job(cluster, repo, in_cluster):
     plan, run = make_plan(repo, mode="nightly", version="v20261124-0123456789")
     out = io.StringIO()
     task = asyncio.create_task(asyncio.to_thread(
-        apply_release, repo, plan, run, out=out, target=cronjob_target(kubeconfig), interval=0.03,
+        apply_release, repo, plan, run, out=out, interval=0.03,
         accept_wait=10))
     ns, name = await cluster.wait_for_run()
     cluster.set_run(ns, name, status={"conditions": [{
@@ -48,11 +42,11 @@ async def test_tekton_failing_validation_fails_the_job(cluster, repo, kubeconfig
     assert f"Tekton rejected PipelineRun {ns}/{name}: PipelineValidationFailed: Pipeline" in out.getvalue()
 
 
-async def test_accepted_run_exits_zero_without_following(cluster, repo, kubeconfig):
+async def test_accepted_run_exits_zero_without_following(cluster, repo, in_cluster):
     plan, run = make_plan(repo, mode="nightly", version="v20261124-0123456789")
     out = io.StringIO()
     task = asyncio.create_task(asyncio.to_thread(
-        apply_release, repo, plan, run, out=out, target=cronjob_target(kubeconfig), interval=0.03,
+        apply_release, repo, plan, run, out=out, interval=0.03,
         accept_wait=10))
     ns, name = await cluster.wait_for_run()
     cluster.set_run(ns, name, status={"conditions": [{"type": "Succeeded", "status": "Unknown",
@@ -61,11 +55,11 @@ async def test_accepted_run_exits_zero_without_following(cluster, repo, kubeconf
     assert f"PipelineRun {ns}/{name} accepted and running" in out.getvalue()
 
 
-async def test_no_status_within_the_wait_counts_as_accepted(cluster, repo, kubeconfig):
+async def test_no_status_within_the_wait_counts_as_accepted(cluster, repo, in_cluster):
     plan, run = make_plan(repo, mode="nightly", version="v20261124-0123456789")
     out = io.StringIO()
     code = await asyncio.to_thread(apply_release, repo, plan, run, out=out,
-                                   target=cronjob_target(kubeconfig), interval=0.03, accept_wait=0.2)
+                                   interval=0.03, accept_wait=0.2)
     assert code == 0
     assert "accepted (no failure within 0.2s)" in out.getvalue()
 
@@ -86,3 +80,46 @@ def test_in_cluster_is_detected_from_env_and_token(tmp_path, monkeypatch):
     assert target.api_client.configuration.host == "https://127.0.0.1:6443"
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST")
     assert not kube.in_cluster()
+
+
+async def test_cronjob_release_nightly_apply_over_the_in_cluster_config(cluster, in_cluster, repo_dir, git_remote,
+                                                                       monkeypatch):
+    """What the nightly CronJob runs, through the real in-cluster loader (HTTPS, token, CA)."""
+    from click.testing import CliRunner
+
+    from plumbing.cli.main import release
+
+    monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
+    monkeypatch.setenv("GIT_CONFIG_KEY_0", f"url.file://{git_remote}.insteadOf")
+    monkeypatch.setenv("GIT_CONFIG_VALUE_0", "https://github.com/tektoncd/pipeline")
+    args = ["nightly", "pipeline", "--apply", "--root", str(repo_dir)]
+    task = asyncio.create_task(asyncio.to_thread(CliRunner().invoke, release, args))
+    ns, name = await cluster.wait_for_run()
+    cluster.set_run(ns, name, status={"conditions": [{"type": "Succeeded", "status": "Unknown",
+                                                      "reason": "Running"}]})
+    result = await asyncio.wait_for(task, 30)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert f"created PipelineRun {name} in release-nightly (in-cluster service account)" in result.output
+    assert f"PipelineRun {ns}/{name} accepted and running" in result.output
+    post = cluster.posts()[0]
+    assert post.headers.get("Authorization").lower() == "bearer in-cluster-token"
+    assert post.url.scheme == "https"
+
+
+async def test_cronjob_fails_when_the_api_rejects_the_run(cluster, in_cluster, repo_dir, git_remote, monkeypatch):
+    from click.testing import CliRunner
+
+    from plumbing.cli.main import release
+
+    monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
+    monkeypatch.setenv("GIT_CONFIG_KEY_0", f"url.file://{git_remote}.insteadOf")
+    monkeypatch.setenv("GIT_CONFIG_VALUE_0", "https://github.com/tektoncd/pipeline")
+    cluster.kmock["post", "/apis/tekton.dev/v1/namespaces/release-nightly/pipelineruns"] << 403 << {
+        "apiVersion": "v1", "kind": "Status", "status": "Failure", "code": 403, "reason": "Forbidden",
+        "message": 'pipelineruns.tekton.dev is forbidden: User "system:serviceaccount:release-nightly:'
+                   'release-nightly" cannot create resource "pipelineruns"'}
+    result = await asyncio.to_thread(CliRunner().invoke, release,
+                                     ["nightly", "pipeline", "--apply", "--root", str(repo_dir)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("release nightly: the API refused the PipelineRun in release-nightly: "
+                                    "403 pipelineruns.tekton.dev is forbidden")
