@@ -250,6 +250,8 @@ class PublishResult:
             out.append(f"note: {self.folder} also holds {', '.join(self.extra)} (not in DIR)")
         if self.latest == "never":
             out.append("latest/: left alone (--latest never)")
+        elif self.latest_moved and not (self.latest_copied or self.latest_deleted):
+            out.append(f"latest/: already mirrors {self.version} ({self.latest_reason})")
         elif self.latest_moved:
             out.append(f"latest/: now mirrors {self.version} ({self.latest_reason}): "
                        f"{len(self.latest_copied)} copied, {len(self.latest_deleted)} deleted")
@@ -279,7 +281,8 @@ def publish(bucket: Bucket, project: str, version: str, src_dir, latest: str = "
         if differing or any(name not in there for name in local):
             raise CheckFailed(
                 f"{result.folder} already holds a release; refusing to overwrite it (nothing changed)"
-                + (f": {', '.join(differing)} differ from DIR" if differing else "")
+                + (f": {', '.join(differing)} {'differs' if len(differing) == 1 else 'differ'} from DIR"
+                   if differing else "")
             )
         result.already_published = True
         result.skipped = [f.name for f in files]
