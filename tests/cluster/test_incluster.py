@@ -123,3 +123,27 @@ async def test_cronjob_fails_when_the_api_rejects_the_run(cluster, in_cluster, r
     assert result.exit_code == 1
     assert result.stderr.startswith("release nightly: the API refused the PipelineRun in release-nightly: "
                                     "403 pipelineruns.tekton.dev is forbidden")
+
+
+async def test_finally_task_uploads_logs_in_cluster_without_plumbing_yaml(cluster, repo, in_cluster, tmp_path,
+                                                                          monkeypatch):
+    """What the release pipeline's finally runs: `release logs RUN --upload --bucket URL`, in a
+    container with no plumbing.yaml; the run is found in the pod's namespace."""
+    from click.testing import CliRunner
+
+    from plumbing.cli.main import release
+    from plumbing.cluster.apply import create_run
+
+    plan, run = make_plan(repo, mode="nightly", version="v20261124-0123456789")
+    name = await asyncio.to_thread(create_run, kube.connect(None), "release-nightly", run, "release-nightly")
+    await cluster.play("release-nightly", name, fail=True, follower=False)
+    empty = tmp_path / "container"
+    empty.mkdir()
+    monkeypatch.chdir(empty)
+    bucket = tmp_path / "buckets" / "nightly"
+    result = await asyncio.to_thread(CliRunner().invoke, release,
+                                     ["logs", name, "--upload", "--bucket", f"file://{bucket}"])
+    assert result.exit_code == 0, result.output + result.stderr
+    logs = (bucket / "pipeline" / "previous" / "v20261124-0123456789" / "logs.txt").read_text()
+    assert logs.splitlines()[0] == "[clone/fetch] cloning"
+    assert logs.splitlines()[-1] == "[build/test] FAIL: TestThing"
