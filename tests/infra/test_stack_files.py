@@ -1,0 +1,78 @@
+"""Pulumi.yaml and the stack files: the program's entry, only infrastructure knobs, no
+plaintext secret; cronjobs/ schema."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import yaml
+
+from plumbing.findings import ConfigError
+from plumbing.infra.jobs import check_jobs, load_jobs
+from plumbing.infra.runner import stacks
+
+from .conftest import ROOT
+
+# What a stack file may set: infrastructure only (cloud project, region, sizes, versions).
+KNOBS = {"gcp:project", "gcp:region", "plumbing:target", "plumbing:bucketLocation", "plumbing:machineType",
+         "plumbing:nodesMin", "plumbing:nodesMax", "plumbing:diskSizeGb", "plumbing:releaseChannel",
+         "plumbing:nightlyRetentionDays", "plumbing:registryUsername", "plumbing:tektonVersions",
+         "plumbing:kubeContext"}
+SECRETISH = ("token", "secret", "password", "webhook", "cosign", "key")
+
+
+def test_pulumi_yaml_runs_the_infra_folder():
+    data = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    assert data["runtime"]["name"] == "python" and data["main"] == "infra/"
+    assert (ROOT / "infra" / "__main__.py").is_file()
+
+
+@pytest.mark.parametrize("stack", ["dogfooding", "local"])
+def test_stack_files_hold_only_knobs_and_no_plaintext_secret(stack):
+    config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    for key, value in config.items():
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            continue
+        assert not any(s in key.lower() for s in SECRETISH), f"Pulumi.{stack}.yaml: {key} looks secret but is plaintext"
+        assert key in KNOBS, f"Pulumi.{stack}.yaml: {key} is not an infrastructure knob"
+
+
+def test_local_stack_has_no_cloud_config():
+    config = yaml.safe_load((ROOT / "Pulumi.local.yaml").read_text())["config"]
+    assert config["plumbing:target"] == "existing"
+    assert not [k for k in config if k.startswith("gcp:")]
+
+
+def test_stacks():
+    assert stacks(ROOT) == ["dogfooding", "local"]
+
+
+def test_shipped_cronjobs_load():
+    from plumbing.config import load_repo
+
+    jobs = load_jobs(load_repo(ROOT))
+    assert set(jobs) == {"dashboard-refresh", "stale-nightly-watch"}
+    assert jobs["dashboard-refresh"]["buckets"]["logs"] == "writer"
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("description: d\nschedule: '* * * * *'\nnamespace: ci\ncommand: [x]\ndeadline: 10m\n"
+     "rules: [{api_groups: ['*'], resources: [pods], verbs: [get]}]\n", "wildcards"),
+    ("description: d\nschedule: '* * * * *'\nnamespace: ci\ncommand: [x]\ndeadline: 30h\n", "between 1m and 24h"),
+    ("description: d\nschedule: 'nope'\nnamespace: ci\ncommand: [x]\ndeadline: 10m\n", "invalid cron"),
+    ("description: d\nschedule: '* * * * *'\nnamespace: prod\ncommand: [x]\ndeadline: 10m\n", "namespace"),
+    ("description: d\nschedule: '* * * * *'\nnamespace: ci\ncommand: [x]\ndeadline: 10m\n"
+     "rules: [{api_groups: [''], resources: [pods], verbs: ['*']}]\n", "verbs"),
+])
+def test_bad_cronjob_files_are_reported(tmp_path, text, needle):
+    (tmp_path / "cronjobs").mkdir()
+    (tmp_path / "cronjobs" / "bad.yaml").write_text(text)
+    jobs, found = check_jobs(tmp_path)
+    assert found and needle in found[0].message and found[0].path == "cronjobs/bad.yaml"
+    shutil.copy(ROOT / "plumbing.yaml", tmp_path / "plumbing.yaml")
+    shutil.copytree(ROOT / "releases", tmp_path / "releases")
+    from plumbing.config import load_repo
+
+    with pytest.raises(ConfigError, match="cronjobs/bad.yaml"):
+        load_jobs(load_repo(tmp_path))
