@@ -23,6 +23,7 @@ def redirect_git(monkeypatch, upstream):
 
 async def test_release_full_apply_follows_to_success(cluster, kubeconfig, repo_dir, git_remote, monkeypatch):
     redirect_git(monkeypatch, git_remote)
+    monkeypatch.setenv("PLUMBING_POLL_INTERVAL", "0.05")
     args = ["full", "pipeline", "--version", "v1.2.3", "--revision", SHA, "--apply", "--root", str(repo_dir)]
     task = asyncio.create_task(asyncio.to_thread(CliRunner().invoke, release, args, catch_exceptions=False))
     ns, name = await cluster.wait_for_run(timeout=30)

@@ -54,7 +54,8 @@ namespace_option = click.option("-n", "--namespace", default=None,
 @click.argument("run")
 @namespace_option
 @click.option("--logs", is_flag=True, help="Print step logs as they come, each line prefixed [task/step].")
-@click.option("--interval", type=float, default=2.0, show_default=True, hidden=True)
+@click.option("--interval", type=float, default=None, hidden=True,
+              help="Seconds between polls (default: $PLUMBING_POLL_INTERVAL or 2).")
 @root_option
 @exits
 def follow(run, namespace, logs, interval, root):

@@ -116,7 +116,8 @@ def check_accepted(target: Target, namespace: str, name: str, *, wait: float = A
 
 
 def _after_create(target: Target, namespace: str, name: str, *, follow: bool, logs: bool, out,
-                  interval: float, accept_wait: float) -> int:
+                  interval: float | None, accept_wait: float) -> int:
+    interval = following.poll_interval(interval)
     print(f"created PipelineRun {name} in {namespace} ({target.description})", file=out, flush=True)
     if target.in_cluster:
         return check_accepted(target, namespace, name, wait=accept_wait,
@@ -137,7 +138,7 @@ def _set_param(pipelinerun: dict, name: str, value: str) -> bool:
 
 
 def apply_release(repo, plan: dict, pipelinerun: dict, *, follow: bool = True, logs: bool = False,
-                  out=None, target: Target | None = None, interval: float = 2.0,
+                  out=None, target: Target | None = None, interval: float | None = None,
                   accept_wait: float = ACCEPT_WAIT) -> int:
     """Guards, create, then follow (from a terminal) or check acceptance (in-cluster)."""
     out = out or sys.stdout
@@ -154,7 +155,7 @@ def apply_release(repo, plan: dict, pipelinerun: dict, *, follow: bool = True, l
 
 def submit(repo, pipelinerun: dict, *, namespace: str, service_account: str | None,
            follow: bool = True, logs: bool = False, out=None, target: Target | None = None,
-           interval: float = 2.0, accept_wait: float = ACCEPT_WAIT) -> int:
+           interval: float | None = None, accept_wait: float = ACCEPT_WAIT) -> int:
     """Create any PipelineRun (image builds): cluster, namespace and service-account guards only."""
     out = out or sys.stdout
     target = target or connect(repo)

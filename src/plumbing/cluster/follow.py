@@ -21,6 +21,18 @@ TAIL_LINES = 20
 MAX_POLL_ERRORS = 5
 
 
+def poll_interval(interval: float | None = None) -> float:
+    """Seconds between polls: the argument, else $PLUMBING_POLL_INTERVAL, else 2."""
+    if interval is not None:
+        return interval
+    import os
+
+    try:
+        return max(0.01, float(os.environ.get("PLUMBING_POLL_INTERVAL", "2")))
+    except ValueError:
+        return 2.0
+
+
 def reattach_hint(name: str, namespace: str) -> str:
     return f"release follow {name} -n {namespace}"
 
@@ -107,9 +119,10 @@ def make_view(out, title: str):
 
 
 def follow_run(target: Target, namespace: str, name: str, *, logs: bool = False, out=None,
-               interval: float = 2.0, detach: threading.Event | None = None) -> int:
+               interval: float | None = None, detach: threading.Event | None = None) -> int:
     """Follow until the run ends; return its exit code (0, 1), or 130 when detached."""
     out = out or sys.stdout
+    interval = poll_interval(interval)
     view = make_view(out, f"PipelineRun {namespace}/{name}")
     seen: dict[str, tuple] = {}
     printed_steps: dict[tuple[str, str], int] = {}
