@@ -92,3 +92,22 @@ async def test_following_a_run_that_disappears_is_one_line(cluster, repo, kubeco
     target = kube.connect(repo)
     with pytest.raises(PlumbingError, match=r"^cannot read PipelineRun release/gone: 404"):
         await asyncio.to_thread(follow_run, target, "release", "gone", out=io.StringIO(), interval=0.01)
+
+
+async def test_plumbing_image_build_apply_through_the_cli(cluster, kubeconfig, repo_dir, repo_root):
+    """`plumbing image build plumbing --apply --no-follow`: the image CLI's render, our submit."""
+    import shutil
+
+    from plumbing.cli.main import plumbing
+
+    shutil.copytree(repo_root / "images", repo_dir / "images")
+    cluster.kmock.objects["v1/serviceaccounts", "release", "image-builder"] = {
+        "metadata": {"name": "image-builder", "namespace": "release"}}
+    result = await asyncio.to_thread(CliRunner().invoke, plumbing,
+                                     ["image", "build", "plumbing", "--apply", "--no-follow",
+                                      "--root", str(repo_dir)])
+    assert result.exit_code == 0, result.output + result.stderr
+    ((ns, name),) = cluster.runs()
+    assert ns == "release"
+    assert cluster.run(ns, name)["spec"]["taskRunTemplate"]["serviceAccountName"] == "image-builder"
+    assert f"follow it with: release follow {name} -n release" in result.output
