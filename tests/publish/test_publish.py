@@ -192,3 +192,47 @@ def test_version_labels_agree_with_devel_rewriting(release_text):
     unrelated = "kind: CustomResourceDefinition\nspec:\n  versions:\n  - name: v1\n  version: v1beta1\n"
     assert version_label_problems(unrelated, "v1.2.3") == []
     assert version_label_problems("a: [\n", "v1.2.3")[0].startswith("release.yaml: does not parse")
+
+
+SEMVERS = ["v0.9.0", "v1.0.0-rc.1", "v1.0.0", "v1.0.1", "v1.2.0", "v1.10.0", "v2.0.0-alpha.1"]
+NIGHTLIES = ["v20251231-ffffffffff", "v20260101-0000000000", "v20260101-aaaaaaaaaa", "v20260102-0123456789"]
+
+
+def _order(tags):
+    """Tags sorted by versions.py's order (the oracle for the latest rule)."""
+    from functools import cmp_to_key
+
+    from plumbing.versions import parse
+
+    return sorted(tags, key=cmp_to_key(lambda a, b: -1 if parse(a) < parse(b) else (1 if parse(b) < parse(a) else 0)))
+
+
+def test_order_helper_matches_versions():
+    assert _order(["v1.10.0", "v1.2.0", "v1.0.0", "v1.0.0-rc.1"]) == ["v1.0.0-rc.1", "v1.0.0", "v1.2.0", "v1.10.0"]
+
+
+import itertools  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+_PROJECTS = itertools.count()
+
+
+@settings(max_examples=15, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_latest_always_mirrors_the_highest_published_version(gcs_bucket, release_dir, data):
+    """Publish versions in any order (backports included): latest/ always mirrors the highest."""
+    pool = data.draw(st.sampled_from([SEMVERS, NIGHTLIES]))
+    order = data.draw(st.permutations(pool))[: data.draw(st.integers(1, len(pool)))]
+    project = f"p{next(_PROJECTS)}"  # a fresh project per example, same bucket
+    published = []
+    for version in order:
+        result = publish(gcs_bucket, project, version, release_dir(version))
+        published.append(version)
+        highest = _order(published)[-1]
+        assert result.latest_moved == (version == highest)
+        latest = tree(gcs_bucket, f"{project}/latest/")
+        assert latest == tree(gcs_bucket, f"{project}/previous/{highest}/")
