@@ -86,9 +86,8 @@ class Cluster(pulumi.ComponentResource):
                     metadata={"disable-legacy-endpoints": "true"},
                 ),
                 opts=child)
-            config = pulumi.Output.all(self.cluster.endpoint, self.cluster.master_auth).apply(
-                lambda args: kubeconfig(cluster_name, args[0], (args[1] or {}).get("cluster_ca_certificate")
-                                        if isinstance(args[1], dict) else args[1].cluster_ca_certificate))
+            config = pulumi.Output.all(self.cluster.endpoint, self.cluster.master_auth.cluster_ca_certificate).apply(
+                lambda args: kubeconfig(cluster_name, args[0], args[1]))
             self.provider = k8s.Provider(
                 f"{name}-k8s", kubeconfig=config, enable_server_side_apply=True,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.node_pool]))

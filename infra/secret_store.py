@@ -21,7 +21,6 @@ def docker_config(registries, username, token):
 class Secrets(pulumi.ComponentResource):
     def __init__(self, name: str, *, repo, specs, namespaces, settings, opts: pulumi.ResourceOptions | None = None):
         super().__init__("plumbing:infra:Secrets", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         cfg = pulumi.Config("plumbing")
         registries = {repo.org["registry"][k].split("/", 1)[0] for k in ("nightly", "release")}
         self.secrets = {}

@@ -163,3 +163,26 @@ def test_secrets_command_lists_what_the_program_requires():
     keys = {row["key"] for row in json.loads(result.stdout)["secrets"]}
     assert {"plumbing:slackWebhookUrl", "plumbing:githubToken", "plumbing:registryToken",
             "plumbing:prWebhookSecret"} <= keys
+
+
+def test_diff_is_symmetric_and_complete():
+    from hypothesis import given, settings, strategies as st
+
+    resource = st.fixed_dictionaries({
+        "type": st.sampled_from(["a:b:C", "k:v1:D"]), "name": st.text("xyz", min_size=1, max_size=3),
+        "inputs": st.dictionaries(st.sampled_from(["p", "q"]), st.integers(0, 2) | st.lists(st.integers(0, 2), max_size=2)),
+    })
+    unique = st.lists(resource, max_size=6, unique_by=lambda r: (r["type"], r["name"]))
+
+    @settings(max_examples=60, deadline=None)
+    @given(unique, unique)
+    def check(a, b):
+        ab, ba = inv.diff(a, b), inv.diff(b, a)
+        assert sorted(map(str, ab["added"])) == sorted(map(str, ba["removed"]))
+        assert sorted((c["type"], c["name"]) for c in ab["changed"]) == sorted((c["type"], c["name"]) for c in ba["changed"])
+        assert inv.diff(a, a) == {"added": [], "removed": [], "changed": []}
+        keys_a = {(r["type"], r["name"]) for r in a}
+        keys_b = {(r["type"], r["name"]) for r in b}
+        assert {(x["type"], x["name"]) for x in ab["added"]} == keys_b - keys_a
+
+    check()
