@@ -189,8 +189,20 @@ def plumbing_commit(root: Path) -> str:
     return "unknown"
 
 
+class _ReadableDumper(_Dumper):
+    """Multi-line strings (scripts) as literal blocks, as a person would write them."""
+
+
+def _represent_str(dumper, value: str):
+    style = "|" if "\n" in value else None  # PyYAML falls back to quotes when | cannot hold it
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_ReadableDumper.add_representer(str, _represent_str)
+
+
 def dump_documents(docs: list[dict], head: str) -> str:
-    body = yaml.dump_all(docs, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
+    body = yaml.dump_all(docs, Dumper=_ReadableDumper, sort_keys=False, default_flow_style=False,
                          allow_unicode=True, width=100, explicit_start=True)
     return head + "\n" + body
 
