@@ -217,3 +217,12 @@ def test_precheck_unreachable_repository_is_exit_2(root, tmp_path, gcs_bucket_ur
     r = run("precheck", "pipeline", "v1.2.3", "--root", root, "--repository", (tmp_path / "none").as_uri(),
             "--skip-github", "--bucket", gcs_bucket_url)
     assert r.exit_code == 2 and "git ls-remote" in r.stderr
+
+
+def test_bucket_commands_do_not_import_the_cloud_sdk_until_a_gs_bucket_is_used():
+    """Rendering and linting never import cloud SDKs; neither do our modules on import."""
+    code = ("import sys, plumbing.storage, plumbing.release.publish, plumbing.release.status, "
+            "plumbing.release.precheck, plumbing.cli.publish_cmds; "
+            "print(sorted(m for m in sys.modules if m.startswith('google')))")
+    out = subprocess.run([__import__("sys").executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
