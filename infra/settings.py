@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import pulumi
 
+from plumbing.findings import ConfigError
+
 # Tekton components at pinned versions; their release files are immutable under previous/<tag>/.
 TEKTON_RELEASES = "https://infra.tekton.dev/tekton-releases"
 DEFAULT_VERSIONS = {
@@ -20,6 +22,12 @@ DEFAULT_VERSIONS = {
     "chains": "v0.24.0",
     "pruner": "v0.3.5",
 }
+
+
+# Every `plumbing:` knob a stack file may set (secrets aside); `plumbing infra plan` rejects
+# others, so a typo does not silently fall back to a default.
+KNOBS = ("target", "bucketLocation", "machineType", "nodesMin", "nodesMax", "diskSizeGb", "releaseChannel",
+         "kubeContext", "nightlyRetentionDays", "registryUsername", "tektonVersions")
 
 
 @dataclass(frozen=True)
@@ -55,13 +63,24 @@ def read() -> Settings:
     gcp = pulumi.Config("gcp")
     target = cfg.get("target") or "gke"
     if target not in ("gke", "existing"):
-        raise ValueError(f"plumbing:target must be gke or existing, not {target!r}")
+        raise ConfigError(f"plumbing:target must be gke or existing, not {target!r}")
+    if target == "gke":
+        missing = [f"gcp:{k}" for k in ("project", "region") if not gcp.get(k)]
+        if missing:
+            raise ConfigError(f"{', '.join(missing)}: required when plumbing:target is gke")
     versions = dict(DEFAULT_VERSIONS)
     versions.update(cfg.get_object("tektonVersions") or {})
+    unknown = sorted(set(versions) - set(DEFAULT_VERSIONS))
+    if unknown:
+        raise ConfigError(f"plumbing:tektonVersions: unknown component {unknown[0]!r}; "
+                          f"known: {', '.join(DEFAULT_VERSIONS)}")
+    for component, version in versions.items():
+        if not isinstance(version, str) or not version.startswith("v") or "/" in version or version == "latest":
+            raise ConfigError(f"plumbing:tektonVersions.{component}: {version!r} is not a pinned version such as v1.0.0")
     return Settings(
         target=target,
-        gcp_project=gcp.require("project") if target == "gke" else None,
-        region=gcp.require("region") if target == "gke" else None,
+        gcp_project=gcp.get("project") if target == "gke" else None,
+        region=gcp.get("region") if target == "gke" else None,
         bucket_location=cfg.get("bucketLocation") or "US",
         machine_type=cfg.get("machineType") or "e2-standard-4",
         nodes_min=cfg.get_int("nodesMin") or 1,

@@ -76,3 +76,40 @@ def test_bad_cronjob_files_are_reported(tmp_path, text, needle):
 
     with pytest.raises(ConfigError, match="cronjobs/bad.yaml"):
         load_jobs(load_repo(tmp_path))
+
+
+@pytest.mark.parametrize("extra,needle", [
+    ("  plumbing:nodeMax: '4'\n", "unknown config key 'plumbing:nodeMax'"),
+    ("  plumbing:target: cloud\n", "plumbing:target must be gke or existing"),
+    ("  plumbing:tektonVersions: {pipeline: latest}\n", "is not a pinned version"),
+    ("  plumbing:tektonVersions: {results: v0.1.0}\n", "unknown component 'results'"),
+])
+def test_bad_stack_config_is_one_line_exit_2(tmp_path, extra, needle):
+    from click.testing import CliRunner
+
+    from plumbing.cli.main import plumbing
+
+    for name in ("plumbing.yaml", "Pulumi.yaml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    for folder in ("releases", "images", "cronjobs", "infra"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "Pulumi.x.yaml").write_text("config:\n  plumbing:kubeContext: k\n" + extra)
+    if "target" not in extra:
+        (tmp_path / "Pulumi.x.yaml").write_text((tmp_path / "Pulumi.x.yaml").read_text() + "  plumbing:target: existing\n")
+    result = CliRunner().invoke(plumbing, ["infra", "plan", "-s", "x", "--root", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert needle in result.stderr and result.stderr.strip().count("\n") == 0
+
+
+def test_gke_stack_without_project_is_one_line_exit_2(tmp_path):
+    from click.testing import CliRunner
+
+    from plumbing.cli.main import plumbing
+
+    for name in ("plumbing.yaml", "Pulumi.yaml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    for folder in ("releases", "images", "cronjobs", "infra"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "Pulumi.x.yaml").write_text("config:\n  plumbing:target: gke\n  gcp:region: r\n")
+    result = CliRunner().invoke(plumbing, ["infra", "plan", "-s", "x", "--root", str(tmp_path)])
+    assert result.exit_code == 2 and "gcp:project: required when plumbing:target is gke" in result.stderr

@@ -161,6 +161,13 @@ def plan(root: Path, stack: str, program_root: Path | None = None) -> list[dict]
             secret_keys.append(full)
 
     compose = _import_compose(program_root or root)
+    from infra.settings import KNOBS
+
+    allowed = set(KNOBS) | set(required_secrets(root))
+    for key in config:
+        ns, _, name = key.partition(":")
+        if ns == project and name not in allowed:
+            raise ConfigError(f"Pulumi.{stack}.yaml: unknown config key {key!r}; knobs: {', '.join(KNOBS)}")
     return inventory(run_under_mocks(lambda: compose(root), config, secret_keys, project=project, stack=stack))
 
 
