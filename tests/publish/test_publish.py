@@ -236,3 +236,10 @@ def test_latest_always_mirrors_the_highest_published_version(gcs_bucket, release
         assert result.latest_moved == (version == highest)
         latest = tree(gcs_bucket, f"{project}/latest/")
         assert latest == tree(gcs_bucket, f"{project}/previous/{highest}/")
+
+
+def test_adding_a_file_to_a_published_release_is_refused(bucket, release_dir):
+    publish(bucket, "pipeline", "v1.2.3", release_dir("v1.2.3"))
+    with pytest.raises(CheckFailed, match="DIR has logs.txt, which the release lacks"):
+        publish(bucket, "pipeline", "v1.2.3", release_dir("v1.2.3", extra={"logs.txt": "late\n"}))
+    assert not bucket.exists("pipeline/previous/v1.2.3/logs.txt")

@@ -278,11 +278,16 @@ def publish(bucket: Bucket, project: str, version: str, src_dir, latest: str = "
 
     differing = [f.name for f in files if f.name in there and not _same(there[f.name], f)]
     if MARKER in there:
-        if differing or any(name not in there for name in local):
+        missing = [name for name in local if name not in there]
+        if differing or missing:
+            why = []
+            if differing:
+                why.append(f"{', '.join(differing)} {'differs' if len(differing) == 1 else 'differ'} from DIR")
+            if missing:
+                why.append(f"DIR has {', '.join(missing)}, which the release lacks")
             raise CheckFailed(
-                f"{result.folder} already holds a release; refusing to overwrite it (nothing changed)"
-                + (f": {', '.join(differing)} {'differs' if len(differing) == 1 else 'differ'} from DIR"
-                   if differing else "")
+                f"{result.folder} already holds a release; refusing to change it (nothing changed): "
+                + "; ".join(why)
             )
         result.already_published = True
         result.skipped = [f.name for f in files]
