@@ -113,3 +113,22 @@ def test_gke_stack_without_project_is_one_line_exit_2(tmp_path):
     (tmp_path / "Pulumi.x.yaml").write_text("config:\n  plumbing:target: gke\n  gcp:region: r\n")
     result = CliRunner().invoke(plumbing, ["infra", "plan", "-s", "x", "--root", str(tmp_path)])
     assert result.exit_code == 2 and "gcp:project: required when plumbing:target is gke" in result.stderr
+
+
+def test_job_names_that_cannot_name_a_google_service_account_are_refused(tmp_path):
+    from plumbing.config import load_repo
+    from plumbing.images import load_images
+    from plumbing.infra import model
+
+    shutil.copy(ROOT / "plumbing.yaml", tmp_path / "plumbing.yaml")
+    shutil.copytree(ROOT / "releases", tmp_path / "releases")
+    (tmp_path / "cronjobs").mkdir()
+    body = "description: d\nschedule: '0 1 * * *'\nnamespace: ci\ncommand: [x]\ndeadline: 10m\nbuckets: {logs: reader}\n"
+    (tmp_path / "cronjobs" / "a-very-long-job-name-for-a-google-account.yaml").write_text(body)
+    repo = load_repo(tmp_path)
+    with pytest.raises(ConfigError, match="6 to 30 characters"):
+        model.identities(repo, load_images(repo), load_jobs(repo))
+    (tmp_path / "cronjobs" / "a-very-long-job-name-for-a-google-account.yaml").unlink()
+    (tmp_path / "cronjobs" / "ci-runner.yaml").write_text(body)   # clashes with service_accounts.ci
+    with pytest.raises(ConfigError, match="two identities share"):
+        model.identities(repo, load_images(repo), load_jobs(repo))

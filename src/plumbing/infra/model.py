@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from plumbing.findings import ConfigError
+
 LAUNCHER_SUFFIX = "-launcher"
 IMAGE_BUILDER = "image-builder"
 IMAGE_LAUNCHER = "image-build-launcher"
@@ -129,6 +131,14 @@ def identities(repo, images: dict, jobs: dict) -> list[Identity]:
         out.append(Identity(job["name"], job["namespace"], ns[job["namespace"]], f"the {job['name']} CronJob",
                             gcp=bool(job["buckets"]), buckets=dict(job["buckets"]),
                             rules=[dict(r) for r in job["rules"]]))
+    seen: dict[str, str] = {}
+    for ident in out:
+        if ident.gcp and not 6 <= len(ident.name) <= 30:
+            raise ConfigError(f"{ident.key}: {ident.name!r} must be 6 to 30 characters to name its Google "
+                              "service account (Workload Identity)")
+        if ident.key in seen:
+            raise ConfigError(f"{ident.key}: two identities share this service account ({seen[ident.key]}, {ident.purpose})")
+        seen[ident.key] = ident.purpose
     return out
 
 
