@@ -56,7 +56,7 @@ class Cluster(pulumi.ComponentResource):
                     f"{name}-nodes-{role.split('/')[-1].replace('.', '-')}", project=settings.gcp_project,
                     role=role, member=self.node_account.email.apply(lambda e: f"serviceAccount:{e}"), opts=child)
             self.cluster = container.Cluster(
-                name, name=cluster_name, location=settings.region,
+                f"{name}-gke", name=cluster_name, location=settings.region,
                 remove_default_node_pool=True, initial_node_count=1,
                 deletion_protection=True,
                 enable_legacy_abac=False,

@@ -140,6 +140,28 @@ BAD = {
         ("bad-inline", lambda inv: _add(inv, "kubernetes:yaml/v2:ConfigGroup", "bad-inline",
                                         {"yaml": ["kind: CronJob"]})),
     ],
+    "explicit-provider": [
+        ("nightlies-nightly-cli", lambda inv: (named(inv, "nightlies-nightly-cli").pop("provider"), inv)[1]),
+    ],
+    "cluster-hardening": [
+        ("cluster-gke", _set(lambda inv: named(inv, "cluster-gke")["inputs"], "enableLegacyAbac", True)),
+        ("cluster-gke", _set(lambda inv: named(inv, "cluster-gke")["inputs"], "workloadIdentityConfig", KeyError)),
+        ("cluster-gke", _set(lambda inv: named(inv, "cluster-gke")["inputs"], "releaseChannel", KeyError)),
+        ("cluster-gke", _set(lambda inv: named(inv, "cluster-gke")["inputs"], "enableShieldedNodes", False)),
+        ("cluster-pool", _set(lambda inv: named(inv, "cluster-pool")["inputs"], "autoscaling", KeyError)),
+        ("cluster-pool", _set(lambda inv: named(inv, "cluster-pool")["inputs"]["nodeConfig"],
+                              "workloadMetadataConfig", {"mode": "GCE_METADATA"})),
+        ("cluster-pool", _set(lambda inv: named(inv, "cluster-pool")["inputs"]["nodeConfig"],
+                              "shieldedInstanceConfig", {})),
+    ],
+    "bucket-settings": [
+        ("buckets-release", _set(lambda inv: named(inv, "buckets-release")["inputs"], "versioning", {"enabled": False})),
+        ("buckets-nightly", _set(lambda inv: named(inv, "buckets-nightly")["inputs"], "lifecycleRules", KeyError)),
+    ],
+    "dashboard-read-only": [
+        ("tekton-dashboard-v0.56.0", _set(lambda inv: named(inv, "tekton-dashboard-v0.56.0")["inputs"], "file",
+                                          "https://infra.tekton.dev/tekton-releases/dashboard/previous/v0.56.0/release-full.yaml")),
+    ],
 }
 CASES = [(pid, i, name, fn) for pid, cases in BAD.items() for i, (name, fn) in enumerate(cases)]
 

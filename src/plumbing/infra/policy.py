@@ -202,6 +202,61 @@ def typed_objects(inventory: list[dict]) -> Iterator[str]:
                     yield f"{_label(r)}: {url} is not a Tekton release file; declare typed resources instead"
 
 
+def explicit_provider(inventory: list[dict]) -> Iterator[str]:
+    """Every Kubernetes resource goes through the stack's provider, never the ambient kubeconfig
+    of whoever runs `pulumi up`."""
+    for r in inventory:
+        if r["type"].startswith("kubernetes:") and not r.get("provider"):
+            yield f"{_label(r)}: no explicit Kubernetes provider (it would use the caller's current context)"
+
+
+def cluster_hardening(inventory: list[dict]) -> Iterator[str]:
+    """GKE: Workload Identity, legacy ABAC off, a release channel, shielded nodes; node pools
+    autoscale, hide node metadata (GKE_METADATA) and use secure boot."""
+    for r in inventory:
+        i = r["inputs"]
+        if r["type"] == "gcp:container/cluster:Cluster":
+            if not _get(i, "workloadIdentityConfig", "workloadPool"):
+                yield f"{_label(r)}: Workload Identity is off (workloadIdentityConfig.workloadPool)"
+            if i.get("enableLegacyAbac") is not False:
+                yield f"{_label(r)}: legacy ABAC must be explicitly off"
+            if not _get(i, "releaseChannel", "channel") or _get(i, "releaseChannel", "channel") == "UNSPECIFIED":
+                yield f"{_label(r)}: no release channel"
+            if i.get("enableShieldedNodes") is not True:
+                yield f"{_label(r)}: shielded nodes are off"
+        if r["type"] == "gcp:container/nodePool:NodePool":
+            if not _get(i, "autoscaling", "maxNodeCount"):
+                yield f"{_label(r)}: no autoscaling"
+            if _get(i, "nodeConfig", "workloadMetadataConfig", "mode") != "GKE_METADATA":
+                yield f"{_label(r)}: node metadata is exposed to pods (workloadMetadataConfig.mode GKE_METADATA)"
+            if _get(i, "nodeConfig", "shieldedInstanceConfig", "enableSecureBoot") is not True:
+                yield f"{_label(r)}: secure boot is off"
+
+
+def bucket_settings(inventory: list[dict]) -> Iterator[str]:
+    """The release bucket keeps versions; the nightly bucket deletes old nightlies."""
+    for r in inventory:
+        if r["type"] != BUCKET:
+            continue
+        kind = _get(r["inputs"], "labels", "plumbing")
+        if kind == "release" and _get(r["inputs"], "versioning", "enabled") is not True:
+            yield f"{_label(r)}: the release bucket must have object versioning"
+        if kind == "nightly" and not any(
+                _get(rule, "action", "type") == "Delete" and _get(rule, "condition", "age")
+                for rule in r["inputs"].get("lifecycleRules") or []):
+            yield f"{_label(r)}: the nightly bucket needs a lifecycle rule deleting old nightlies"
+
+
+def dashboard_read_only(inventory: list[dict]) -> Iterator[str]:
+    """The Dashboard is installed read-only (release.yaml, not release-full.yaml)."""
+    for r in inventory:
+        if r["type"] in YAML_GROUPS:
+            files = [r["inputs"].get("file")] if r["inputs"].get("file") else list(r["inputs"].get("files") or [])
+            for url in files:
+                if "/dashboard/" in url and not url.endswith("/release.yaml"):
+                    yield f"{_label(r)}: {url} is not the Dashboard's read-only release.yaml"
+
+
 POLICIES = {
     "public-access": public_access,
     "no-keys": no_keys,
@@ -211,6 +266,10 @@ POLICIES = {
     "pinned-images": pinned_images,
     "secrets-encrypted": secrets_encrypted,
     "typed-objects": typed_objects,
+    "explicit-provider": explicit_provider,
+    "cluster-hardening": cluster_hardening,
+    "bucket-settings": bucket_settings,
+    "dashboard-read-only": dashboard_read_only,
 }
 
 

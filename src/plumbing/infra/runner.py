@@ -114,7 +114,7 @@ def _mocks_module():
                 from pulumi.runtime import rpc
 
                 self.records.append({"type": request.type, "name": request.name, "urn": response.urn,
-                                     "parent": request.parent,
+                                     "parent": request.parent, "provider": request.provider,
                                      "inputs": rpc.deserialize_properties(request.object)})
             return response
 
@@ -213,8 +213,13 @@ def inventory(records: list[dict]) -> list[dict]:
     out = []
     for record in records:
         inputs = _plain(record["inputs"])
-        out.append({"type": record["type"], "name": record["name"], "component": component_of(record),
-                    "inputs": inputs})
+        entry = {"type": record["type"], "name": record["name"], "component": component_of(record),
+                 "inputs": inputs}
+        # An explicit provider reference is "<urn>::<id>"; none means the ambient default one.
+        provider = by_urn.get((record.get("provider") or "").rsplit("::", 1)[0])
+        if provider is not None:
+            entry["provider"] = provider["name"]
+        out.append(entry)
     out.sort(key=lambda r: (r["component"], not r["type"].startswith(COMPONENT_PREFIX), r["type"], r["name"]))
     return out
 
