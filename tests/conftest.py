@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
+
+# tests/ holds shared fixture modules (gcs_server); appended so it never shadows a real module.
+sys.path.append(str(Path(__file__).resolve().parent))
+
+# One fake-gcs-server for the whole run, whichever folders use it.
+from gcs_server import fault_proxy, gcs_bucket_url, gcs_server  # noqa: E402,F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = (ROOT / ".." / "shared").resolve()

@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from gcs_server import gcs_bucket_url, gcs_server  # noqa: E402,F401 (fixtures)
 
 from plumbing.cli.main import plumbing as plumbing_cli  # noqa: E402
 from plumbing.cli.main import release as release_cli  # noqa: E402

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.append(str(Path(__file__).resolve().parents[1]))  # tests/, for gcs_server
-
-from gcs_server import fault_proxy, gcs_bucket_url, gcs_server  # noqa: E402,F401
 
 from plumbing.storage import RetryPolicy, open_bucket  # noqa: E402
 
