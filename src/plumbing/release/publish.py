@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from plumbing.findings import CheckFailed, PlumbingError
 from plumbing.storage import AlreadyExists, Bucket, content_type_for, md5_b64
-from plumbing.versions import FULL, NIGHTLY, VersionError, latest_moves, parse
+from plumbing.versions import FULL, NIGHTLY, VersionError, highest, latest_moves, parse
 
 MARKER = "release.yaml"
 
@@ -106,17 +106,8 @@ def decide_latest(bucket: Bucket, project: str, version: str) -> tuple[bool, str
     """Does `latest/` move to VERSION? Compared with every other complete release of the same
     kind under previous/ (semver for releases, date then commit for nightlies)."""
     new = parse_version(version)
-    others = [parse(t) for t in released_versions(bucket, project, new.kind) if t != version]
-    highest = max(others, key=_Key, default=None)
-    return latest_moves(version, highest.tag if highest else None)
-
-
-class _Key:
-    def __init__(self, v):
-        self.v = v
-
-    def __lt__(self, other):
-        return self.v < other.v
+    top = highest(t for t in released_versions(bucket, project, new.kind) if t != version)
+    return latest_moves(version, top.tag if top else None)
 
 
 # --- what is in DIR ------------------------------------------------------------------------
