@@ -217,3 +217,58 @@ def test_policy_ids_are_reported_by_the_cli_with_exit_1(monkeypatch):
     result = CliRunner().invoke(plumbing, ["infra", "plan", "-s", "local", "--root", str(ROOT)])
     assert result.exit_code == 1
     assert "error infra-no-cluster-admin kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding oops: binds cluster-admin" in result.stderr
+
+
+def _secret_refs(node):
+    """Every Secret name a Tekton document reads: secretKeyRef, secret volumes and workspaces."""
+    if isinstance(node, dict):
+        ref = node.get("secretKeyRef")
+        if isinstance(ref, dict) and ref.get("name"):
+            yield ref["name"]
+        secret = node.get("secret")
+        if isinstance(secret, dict) and secret.get("secretName"):
+            yield secret["secretName"]
+        for value in node.values():
+            yield from _secret_refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _secret_refs(value)
+
+
+@pytest.mark.parametrize("mode", ["nightly", "full"])
+def test_every_secret_the_pipelines_read_is_declared_in_their_namespace(dogfooding, mode):
+    from datetime import date
+
+    from plumbing.release.plan import make_plan
+    from plumbing.release.rendering import render_release
+
+    repo = load_repo(ROOT)
+    declared = {(r["inputs"]["metadata"]["namespace"], r["inputs"]["metadata"]["name"])
+                for r in of_type(dogfooding, "kubernetes:core/v1:Secret")}
+    sha = "3ee1745ae5b2d1ec5a5e3b0e6b3a8f0d3b2a1c4e"
+    kwargs = ({"revision": sha, "day": date(2026, 11, 24)} if mode == "nightly"
+              else {"revision": sha, "version": "v1.2.3", "previous": "v1.2.2"})
+    seen = set()
+    for project in repo.projects:
+        rendered = render_release(repo, make_plan(repo, project, mode, **kwargs))
+        run = rendered["pipelinerun"] if isinstance(rendered, dict) else rendered.pipelinerun
+        namespace = run["metadata"]["namespace"]
+        for name in set(_secret_refs(run)):
+            seen.add(name)
+            assert (namespace, name) in declared, f"{project} {mode} reads Secret {namespace}/{name}, which infra does not declare"
+    assert {repo.org["notify"]["slack_webhook_secret"], repo.org["notify"]["github_token_secret"]} <= seen
+
+
+def test_the_image_build_secret_is_declared(dogfooding):
+    from plumbing.images import render_build
+
+    repo = load_repo(ROOT)
+    run = render_build(repo, load_images(repo)["plumbing"])["pipelinerun"]
+    declared = {(r["inputs"]["metadata"]["namespace"], r["inputs"]["metadata"]["name"])
+                for r in of_type(dogfooding, "kubernetes:core/v1:Secret")}
+    refs = set(_secret_refs(run))
+    assert refs == {"registry-credentials"}
+    assert all((run["metadata"]["namespace"], n) in declared for n in refs)
+    sas = {(r["inputs"]["metadata"]["namespace"], r["inputs"]["metadata"]["name"])
+           for r in of_type(dogfooding, "kubernetes:core/v1:ServiceAccount")}
+    assert (run["metadata"]["namespace"], run["spec"]["taskRunTemplate"]["serviceAccountName"]) in sas
