@@ -236,7 +236,7 @@ def _secret_refs(node):
 
 
 @pytest.mark.parametrize("mode", ["nightly", "full"])
-def test_every_secret_the_pipelines_read_is_declared_in_their_namespace(dogfooding, mode):
+def test_every_secret_and_service_account_the_release_runs_use_is_declared(dogfooding, mode):
     from datetime import date
 
     from plumbing.release.plan import make_plan
@@ -245,6 +245,8 @@ def test_every_secret_the_pipelines_read_is_declared_in_their_namespace(dogfoodi
     repo = load_repo(ROOT)
     declared = {(r["inputs"]["metadata"]["namespace"], r["inputs"]["metadata"]["name"])
                 for r in of_type(dogfooding, "kubernetes:core/v1:Secret")}
+    sas = {(r["inputs"]["metadata"]["namespace"], r["inputs"]["metadata"]["name"])
+           for r in of_type(dogfooding, "kubernetes:core/v1:ServiceAccount")}
     sha = "3ee1745ae5b2d1ec5a5e3b0e6b3a8f0d3b2a1c4e"
     kwargs = ({"revision": sha, "day": date(2026, 11, 24)} if mode == "nightly"
               else {"revision": sha, "version": "v1.2.3", "previous": "v1.2.2"})
@@ -253,6 +255,8 @@ def test_every_secret_the_pipelines_read_is_declared_in_their_namespace(dogfoodi
         rendered = render_release(repo, make_plan(repo, project, mode, **kwargs))
         run = rendered["pipelinerun"] if isinstance(rendered, dict) else rendered.pipelinerun
         namespace = run["metadata"]["namespace"]
+        sa = run["spec"]["taskRunTemplate"]["serviceAccountName"]
+        assert (namespace, sa) in sas, f"{project} {mode} runs as {namespace}/{sa}, which infra does not declare"
         for name in set(_secret_refs(run)):
             seen.add(name)
             assert (namespace, name) in declared, f"{project} {mode} reads Secret {namespace}/{name}, which infra does not declare"
