@@ -26,6 +26,18 @@ def s(x) -> str:
     return x if type(x) is str else ""
 
 
+def nm(m):
+    """m["name"] when it is a string, else None (names go into sets and messages)."""
+    v = m.get("name") if type(m) is dict else None
+    return v if type(v) is str else None
+
+
+def sv(m, key):
+    """m[key] when it is a string, else None."""
+    v = m.get(key) if type(m) is dict else None
+    return v if type(v) is str else None
+
+
 def dicts(parent, key) -> list:
     """(index, item) for each mapping in the list parent[key]."""
     if type(parent) is not dict:

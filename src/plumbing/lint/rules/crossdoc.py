@@ -4,7 +4,7 @@ finds these only at run time, so they are warnings."""
 
 from __future__ import annotations
 
-from plumbing.lint.model import d, dicts, l, param_type
+from plumbing.lint.model import d, dicts, l, param_type, nm, sv
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.pipeline import all_tasks, dep_strings
 from plumbing.lint.vars import task_refs, walk_strings
@@ -28,7 +28,7 @@ def _target(u, ref, kind="Task"):
         return None
     if ref.get("kind") not in (None, "", kind) or ref.get("apiVersion"):
         return None
-    return u.lintset.named(kind, ref.get("name"))
+    return u.lintset.named(kind, nm(ref))
 
 
 def _callers(u):
@@ -54,13 +54,13 @@ def _callers(u):
       good=TASK + "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  workspaces: [{name: ws}]\n  tasks: [{name: a, taskRef: {name: build}, params: [{name: url, value: x}], workspaces: [{name: source, workspace: ws}]}]\n")
 def required_params(u):
     for path, caller, spec, kind, name in _callers(u):
-        given = {p.get("name") for _, p in dicts(caller, "params")}
+        given = {nm(p) for _, p in dicts(caller, "params")}
         m = d(caller.get("matrix"))
-        given |= {p.get("name") for _, p in dicts(m, "params")}
+        given |= {nm(p) for _, p in dicts(m, "params")}
         for _, inc in dicts(m, "include"):
-            given |= {p.get("name") for _, p in dicts(inc, "params")}
+            given |= {nm(p) for _, p in dicts(inc, "params")}
         for _, p in dicts(spec, "params"):
-            if "default" not in p and p.get("name") not in given:
+            if "default" not in p and nm(p) not in given:
                 yield path, f"{kind} {name!r} needs param {p.get('name')!r}, which is not passed"
 
 
@@ -73,9 +73,9 @@ def required_params(u):
       good=TASK + "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  workspaces: [{name: ws}]\n  tasks: [{name: a, taskRef: {name: build}, params: [{name: url, value: x}], workspaces: [{name: source, workspace: ws}]}]\n")
 def required_workspaces(u):
     for path, caller, spec, kind, name in _callers(u):
-        bound = {b.get("name") for _, b in dicts(caller, "workspaces")}
+        bound = {nm(b) for _, b in dicts(caller, "workspaces")}
         for _, w in dicts(spec, "workspaces"):
-            if not w.get("optional") and w.get("name") not in bound:
+            if not w.get("optional") and nm(w) not in bound:
                 yield path, f"{kind} {name!r} needs workspace {w.get('name')!r}, which is not bound"
 
 
@@ -96,8 +96,8 @@ def result_undeclared(u):
             obj = _target(u, t.get("taskRef"))
             if obj is not None:
                 spec = d(obj.data.get("spec"))
-        if spec is not None and type(t.get("name")) is str:
-            results[t["name"]] = {r.get("name") for _, r in dicts(spec, "results")}
+        if spec is not None and type(nm(t)) is str:
+            results[t["name"]] = {nm(r) for _, r in dicts(spec, "results")}
     if not results:
         return
     places = [(path + sub, text) for path, t in all_tasks(u) for sub, text in dep_strings(t)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plumbing.lint.model import d, dicts, l
+from plumbing.lint.model import d, dicts, l, nm, sv
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.params import pipeline
 from plumbing.lint.rules.pipeline import all_tasks
@@ -27,12 +27,12 @@ def combinations(u):
         total, known = 1, False
         names = set()
         for _, p in dicts(m, "params"):
-            names.add(p.get("name"))
+            names.add(nm(p))
             if type(p.get("value")) is list:
                 total *= len(p["value"])
                 known = True
         extra = sum(1 for _, inc in dicts(m, "include")
-                    if not any(p.get("name") in names for _, p in dicts(inc, "params")))
+                    if not any(nm(p) in names for _, p in dicts(inc, "params")))
         if not known:
             total = 0
         if total + extra > MAX_COMBINATIONS:
@@ -50,14 +50,14 @@ def param_dup(u):
         m = t.get("matrix")
         if type(m) is not dict:
             continue
-        plain = {p.get("name") for _, p in dicts(t, "params")}
+        plain = {nm(p) for _, p in dicts(t, "params")}
         groups = [(("matrix", "params"), l(m.get("params")))]
         for k, inc in dicts(m, "include"):
             groups.append((("matrix", "include", k, "params"), l(inc.get("params"))))
         for sub, items in groups:
             seen = set()
             for j, p in enumerate(items):
-                n = p.get("name") if type(p) is dict else None
+                n = nm(p) if type(p) is dict else None
                 if type(n) is not str:
                     continue
                 if n in seen:
@@ -74,7 +74,7 @@ def param_dup(u):
       bad="apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  tasks:\n    - {name: a, taskRef: {name: t}, matrix: {params: [{name: x, value: ['1']}]}}\n    - {name: b, taskRef: {name: t}, params: [{name: r, value: $(tasks.a.results.out)}]}\n",
       good="apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  tasks:\n    - {name: a, taskRef: {name: t}, matrix: {params: [{name: x, value: ['1']}]}}\n    - {name: b, taskRef: {name: t}, params: [{name: r, value: '$(tasks.a.results.out[*])'}]}\n")
 def result_consume(u):
-    matrixed = {t.get("name") for _, t in all_tasks(u) if d(t.get("matrix"))}
+    matrixed = {nm(t) for _, t in all_tasks(u) if d(t.get("matrix"))}
     if not matrixed:
         return
     for path, t in all_tasks(u):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from plumbing.lint.model import d
+from plumbing.lint.model import d, nm, sv
 from plumbing.lint.registry import rule
 
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -27,7 +27,7 @@ spec:
       bad=T % "Build_Image", good=T % "build-image")
 def name_format(u):
     md = d(u.spec.get("metadata"))
-    name = md.get("name")
+    name = nm(md)
     if name is None:
         return
     if type(name) is not str or not DNS1123_SUBDOMAIN.match(name):
@@ -54,7 +54,7 @@ def name_length(u):
     """, good=T % "t")
 def name_missing(u):
     md = u.spec.get("metadata")
-    if type(md) is dict and (md.get("name") or md.get("generateName")):
+    if type(md) is dict and (nm(md) or md.get("generateName")):
         return
     if md is None or type(md) is dict:
         yield ("metadata",), "metadata.name (or metadata.generateName) is required"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from plumbing.lint.model import d, dicts, l, param_type, value_shape
+from plumbing.lint.model import d, dicts, l, param_type, value_shape, nm, sv
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.steps import task
 from plumbing.lint.vars import exprs, param_ref, param_refs, walk_strings
@@ -87,7 +87,7 @@ def param_object_props(u):
 def param_dup(u):
     seen = set()
     for i, p in dicts(u.spec, "params"):
-        n = p.get("name")
+        n = nm(p)
         if type(n) is str:
             if n in seen:
                 yield ("params", i, "name"), f"param {n!r} is declared twice"
@@ -101,7 +101,7 @@ def param_dup(u):
       good=task("params: [{name: first}]\nsteps: [{name: s, image: alpine}]"))
 def param_name_format(u):
     for i, p in dicts(u.spec, "params"):
-        n = p.get("name")
+        n = nm(p)
         if type(n) is not str:
             yield ("params", i), "param needs a name"
             continue

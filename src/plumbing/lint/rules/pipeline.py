@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plumbing.lint.model import d, dicts, l, s
+from plumbing.lint.model import d, dicts, l, s, nm, sv
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.params import pipeline
 from plumbing.lint.rules.steps import DNS1123_LABEL
@@ -19,7 +19,7 @@ def all_tasks(u):
 
 
 def names(u, sec) -> set:
-    return {t.get("name") for _, t in dicts(u.spec, sec) if type(t.get("name")) is str}
+    return {nm(t) for _, t in dicts(u.spec, sec) if type(nm(t)) is str}
 
 
 def value_strings(t):
@@ -75,7 +75,7 @@ def spec_empty(u):
       good=pipeline("tasks: [{name: build-image, taskRef: {name: t}}]"))
 def task_name_format(u):
     for path, t in all_tasks(u):
-        n = t.get("name")
+        n = nm(t)
         if not n:
             yield path, "pipeline task needs a name"
         elif type(n) is not str or not DNS1123_LABEL.match(n) or len(n) > 63:
@@ -90,7 +90,7 @@ def task_name_format(u):
 def task_name_dup(u):
     seen = set()
     for path, t in all_tasks(u):
-        n = t.get("name")
+        n = nm(t)
         if type(n) is str and n:
             if n in seen:
                 yield path + ("name",), f"task name {n!r} is used twice"
@@ -161,7 +161,7 @@ def task_param_dup(u):
     for path, t in all_tasks(u):
         seen = set()
         for j, p in dicts(t, "params"):
-            n = p.get("name")
+            n = nm(p)
             if type(n) is str:
                 if n in seen:
                     yield path + ("params", j, "name"), f"param {n!r} is passed twice"
@@ -306,10 +306,11 @@ def _deps(u):
     """task name -> [(dep, path, how)] from runAfter and result references."""
     out = {}
     for i, t in dicts(u.spec, "tasks"):
-        n = t.get("name")
+        n = nm(t)
         deps = out.setdefault(n if type(n) is str else f"#{i}", [])
         for k, a in enumerate(l(t.get("runAfter"))):
-            deps.append((a, ("tasks", i, "runAfter", k), "runAfter"))
+            if type(a) is str:
+                deps.append((a, ("tasks", i, "runAfter", k), "runAfter"))
         for sub, text in dep_strings(t):
             for r in task_refs(text):
                 if r.what == "results":
@@ -327,7 +328,7 @@ def dag_missing(u):
     dag = names(u, "tasks")
     for i, t in dicts(u.spec, "tasks"):
         for k, a in enumerate(l(t.get("runAfter"))):
-            if a not in dag:
+            if type(a) is str and a not in dag:
                 yield ("tasks", i, "runAfter", k), f"runAfter {a!r} is not a task in tasks"
         for sub, text in dep_strings(t):
             for r in task_refs(text):
@@ -365,7 +366,7 @@ def dag_cycle(u):
     stuck = [n for n, k in indeg.items() if k > 0]
     if not stuck:
         return
-    index = {t.get("name"): i for i, t in dicts(u.spec, "tasks")}
+    index = {nm(t): i for i, t in dicts(u.spec, "tasks")}
     for n in stuck:
         on_cycle = [x for x in graph[n] if x in stuck]
         if on_cycle and n in index:

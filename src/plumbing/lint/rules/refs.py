@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from plumbing.lint.model import d, dicts
+from plumbing.lint.model import d, dicts, nm, sv
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.params import pipeline
 
@@ -42,7 +42,7 @@ KINDS = ("Task", "Pipeline", "TaskRun", "PipelineRun")
       good=pipeline("tasks: [{name: a, taskRef: {resolver: git, params: [{name: url, value: x}]}}]"))
 def ref_name_required(u):
     for path, ref in all_refs(u):
-        name, resolver, params = ref.get("name"), ref.get("resolver"), ref.get("params")
+        name, resolver, params = nm(ref), ref.get("resolver"), ref.get("params")
         if name and params:
             yield path + ("params",), "a ref with a name cannot have params (they go with a resolver)"
         elif params and not resolver:
@@ -63,7 +63,7 @@ def ref_name_required(u):
       good=pipeline("tasks: [{name: a, taskRef: {name: my-task}}]"))
 def ref_name_format(u):
     for path, ref in all_refs(u):
-        name = ref.get("name")
+        name = nm(ref)
         if name in (None, "") or (type(name) is str and "$(" in name):
             continue
         if type(name) is str and URLISH.match(name):
@@ -81,7 +81,7 @@ def ref_param_dup(u):
     for path, ref in all_refs(u):
         seen = set()
         for j, p in dicts(ref, "params"):
-            n = p.get("name")
+            n = nm(p)
             if type(n) is str:
                 if n.lower() in seen:
                     yield path + ("params", j, "name"), f"resolver param {n!r} is passed twice"

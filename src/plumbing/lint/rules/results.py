@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from plumbing.lint.model import d, dicts
+from plumbing.lint.model import d, dicts, nm, sv
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.steps import DNS1123_LABEL, task
 from plumbing.lint.vars import exprs
@@ -31,7 +31,7 @@ def _decls(u):
       good=task("results: [{name: x}]\nsteps: [{name: s, image: alpine}]"))
 def result_name(u):
     for path, r in _decls(u):
-        n = r.get("name")
+        n = nm(r)
         if type(n) is not str or not RESULT_NAME.match(n):
             yield path + ("name",), f"result name {n!r} is invalid"
 
@@ -77,7 +77,7 @@ def result_value(u):
       bad=task("results: [{name: digest}]\nsteps: [{name: s, image: alpine, script: 'echo x > $(results.digset.path)'}]"),
       good=task("results: [{name: digest}]\nsteps: [{name: s, image: alpine, script: 'echo x > $(results.digest.path)'}]"))
 def task_result_ref(u):
-    declared = {r.get("name") for _, r in dicts(u.spec, "results")}
+    declared = {nm(r) for _, r in dicts(u.spec, "results")}
     for i, st in dicts(u.spec, "steps"):
         for e in exprs(st.get("script")):
             m = _RESULT_REF.match(e.strip())
@@ -96,7 +96,7 @@ def step_result_ref(u):
     for i, st in dicts(u.spec, "steps"):
         if not st.get("results"):
             continue
-        declared = {r.get("name") for _, r in dicts(st, "results")}
+        declared = {nm(r) for _, r in dicts(st, "results")}
         for e in exprs(st.get("script")):
             m = _STEP_RESULT_REF.match(e.strip())
             if m and m.group(1) not in declared:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plumbing.lint.model import d, dicts, l
+from plumbing.lint.model import d, dicts, l, nm, sv
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.decode import parse_duration
 from plumbing.lint.vars import task_refs, walk_strings
@@ -35,7 +35,7 @@ def ref_or_spec(u):
 def param_dup(u):
     seen = set()
     for j, p in dicts(u.spec, "params"):
-        n = p.get("name")
+        n = nm(p)
         if type(n) is str:
             if n.lower() in seen:
                 yield ("params", j, "name"), f"param {n!r} is passed twice"
@@ -60,7 +60,7 @@ def step_specs(u):
         for key in ("stepSpecs", "sidecarSpecs"):
             seen = set()
             for j, x in dicts(sp, key):
-                n = x.get("name")
+                n = nm(x)
                 if not n or type(n) is not str:
                     yield base + (key, j), f"{key} entries need a name"
                     continue

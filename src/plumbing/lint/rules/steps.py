@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from plumbing.lint.model import d, dicts, l, s
+from plumbing.lint.model import d, dicts, l, s, nm, sv
 from plumbing.lint.registry import rule
 from plumbing.lint.vars import exprs
 
@@ -39,7 +39,7 @@ def steps_required(u):
       good=task("steps: [{name: build-image, image: alpine}]"))
 def step_name_format(u):
     for path, st in steps(u):
-        n = st.get("name")
+        n = nm(st)
         if n in (None, ""):
             continue
         if type(n) is not str or not DNS1123_LABEL.match(n) or len(n) > 63:
@@ -54,7 +54,7 @@ def step_name_format(u):
 def step_name_dup(u):
     seen = set()
     for path, st in steps(u):
-        n = st.get("name")
+        n = nm(st)
         if type(n) is str and n:
             if n in seen:
                 yield path + ("name",), f"step name {n!r} is used by an earlier step"
@@ -156,7 +156,7 @@ def volume_mount_reserved(u):
                 if clean.startswith("/tekton/") and not clean.startswith("/tekton/home"):
                     yield path + ("volumeMounts", j, "mountPath"), \
                         f"mountPath {mp!r} is under /tekton/, which Tekton reserves"
-            n = vm.get("name")
+            n = nm(vm)
             if type(n) is str and n.startswith("tekton-internal-"):
                 yield path + ("volumeMounts", j, "name"), \
                     f"volume name {n!r} uses the reserved prefix tekton-internal-"
@@ -193,7 +193,7 @@ def step_result_placement(u):
       good=task("steps: [{name: s, image: alpine}]\nsidecars: [{name: logs, image: alpine}]"))
 def sidecar_reserved(u):
     for i, sc in dicts(u.spec, "sidecars"):
-        if sc.get("name") == "tekton-log-results":
+        if nm(sc) == "tekton-log-results":
             yield ("sidecars", i, "name"), "the sidecar name tekton-log-results is reserved"
 
 
@@ -226,7 +226,7 @@ def sidecar_script_command(u):
 def volume_dup(u):
     seen = set()
     for i, v in dicts(u.spec, "volumes"):
-        n = v.get("name")
+        n = nm(v)
         if type(n) is str:
             if n in seen:
                 yield ("volumes", i, "name"), f"volume {n!r} is declared twice"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 
-from plumbing.lint.model import d, dicts, l
+from plumbing.lint.model import d, dicts, l, nm, sv
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.params import pipeline
 from plumbing.lint.rules.runs import run
@@ -21,7 +21,7 @@ SOURCES = ("persistentVolumeClaim", "volumeClaimTemplate", "emptyDir", "configMa
 def ws_dup(u):
     seen = set()
     for i, w in dicts(u.spec, "workspaces"):
-        n = w.get("name")
+        n = nm(w)
         if n in seen:
             yield ("workspaces", i, "name"), f"workspace {n!r} is declared twice"
         seen.add(n)
@@ -42,7 +42,7 @@ def ws_mount(u):
         clean = posixpath.normpath(mp)
         if clean in seen:
             yield ("workspaces", i), f"workspace mount path {clean!r} is also used by workspace {seen[clean]!r}"
-        seen[clean] = w.get("name")
+        seen[clean] = nm(w)
     holders = [(("steps", i), st) for i, st in dicts(u.spec, "steps")]
     if type(u.spec.get("stepTemplate")) is dict:
         holders.append((("stepTemplate",), u.spec["stepTemplate"]))
@@ -60,11 +60,11 @@ def ws_mount(u):
       bad=task("workspaces: [{name: src}]\nsteps: [{name: s, image: alpine, workspaces: [{name: source}]}]"),
       good=task("workspaces: [{name: src}]\nsteps: [{name: s, image: alpine, workspaces: [{name: src}]}]"))
 def ws_usage(u):
-    declared = {w.get("name") for _, w in dicts(u.spec, "workspaces")}
+    declared = {nm(w) for _, w in dicts(u.spec, "workspaces")}
     for key in ("steps", "sidecars"):
         for i, st in dicts(u.spec, key):
             for j, w in dicts(st, "workspaces"):
-                if w.get("name") not in declared:
+                if nm(w) not in declared:
                     yield (key, i, "workspaces", j, "name"), f"workspace {w.get('name')!r} is not declared by the Task"
 
 
@@ -75,7 +75,7 @@ def ws_usage(u):
 def pipeline_ws(u):
     seen = set()
     for i, w in dicts(u.spec, "workspaces"):
-        n = w.get("name")
+        n = nm(w)
         if not n:
             yield ("workspaces", i), "a pipeline workspace needs a name"
         elif n in seen:
@@ -92,20 +92,20 @@ def pipeline_ws(u):
       bad=pipeline("workspaces: [{name: shared}]\ntasks: [{name: a, taskRef: {name: t}, workspaces: [{name: source, workspace: shraed}]}]"),
       good=pipeline("workspaces: [{name: shared}]\ntasks: [{name: a, taskRef: {name: t}, workspaces: [{name: source, workspace: shared}]}]"))
 def task_ws_binding(u):
-    declared = {w.get("name") for _, w in dicts(u.spec, "workspaces")}
+    declared = {nm(w) for _, w in dicts(u.spec, "workspaces")}
     if u.embedded:
-        declared |= {w.get("name") for _, w in dicts(d(u.obj.data.get("spec")), "workspaces")}
+        declared |= {nm(w) for _, w in dicts(d(u.obj.data.get("spec")), "workspaces")}
     for sec in ("tasks", "finally"):
         for i, t in dicts(u.spec, sec):
             seen = set()
             for j, b in dicts(t, "workspaces"):
-                n = b.get("name")
+                n = nm(b)
                 if n in seen:
                     yield (sec, i, "workspaces", j, "name"), f"workspace binding {n!r} appears twice"
                 seen.add(n)
-                target = b.get("workspace") or n
+                target = sv(b, "workspace") or n
                 if target not in declared:
-                    key = "workspace" if b.get("workspace") else "name"
+                    key = "workspace" if sv(b, "workspace") else "name"
                     yield (sec, i, "workspaces", j, key), f"pipeline workspace {target!r} is not declared"
 
 
@@ -143,7 +143,7 @@ def binding_source(u):
 def binding_dup(u):
     seen = set()
     for path, b in _bindings(u):
-        n = b.get("name")
+        n = nm(b)
         if type(n) is not str:
             continue
         key = n.lower() if u.kind == "TaskRun" else n
