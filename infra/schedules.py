@@ -49,7 +49,11 @@ def cronjob(logical: str, job, image: str, namespace, parent) -> k8s.batch.v1.Cr
     return k8s.batch.v1.CronJob(
         logical,
         metadata=k8s.meta.v1.ObjectMetaArgs(name=job.name, namespace=namespace.metadata.name, labels=labels,
-                                            annotations={"plumbing.tekton.dev/source": job.source}),
+                                            annotations={
+                                                "plumbing.tekton.dev/source": job.source,
+                                                "plumbing.tekton.dev/run-now": (
+                                                    f"kubectl -n {job.namespace} create job --from=cronjob/{job.name} "
+                                                    f"{job.name[:40]}-manual-$(date +%s)")}),
         spec=k8s.batch.v1.CronJobSpecArgs(
             schedule=job.schedule, time_zone="Etc/UTC",
             concurrency_policy="Forbid", starting_deadline_seconds=STARTING_DEADLINE,
