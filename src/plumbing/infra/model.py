@@ -57,6 +57,8 @@ LAUNCHER_RESOURCES = {"requests": {"cpu": "100m", "memory": "256Mi"},
 # In the cluster `--apply` creates the run and checks Tekton accepted it (it does not follow
 # it to the end): resolving the revision, rendering, preflight and acceptance fit in 15 min.
 LAUNCH_DEADLINE = 15 * 60
+# Kubernetes appends 11 characters to a CronJob's name for its Jobs.
+CRONJOB_NAME_MAX = 52
 
 
 @dataclass
@@ -203,6 +205,9 @@ def scheduled_jobs(repo, images: dict, jobs: dict) -> list[Job]:
             deadline_seconds=job["deadline_seconds"],
             resources={"requests": dict(res), "limits": {"cpu": _double_cpu(res["cpu"]), "memory": res["memory"]}},
             source=f"cronjobs/{name}.yaml", labels={"plumbing.tekton.dev/job": name}))
+    for job in out:
+        if len(job.name) > CRONJOB_NAME_MAX:
+            raise ConfigError(f"{job.source}: CronJob name {job.name!r} is longer than {CRONJOB_NAME_MAX} characters")
     return out
 
 
