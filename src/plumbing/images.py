@@ -85,7 +85,7 @@ def check_images(root: Path, org: dict) -> tuple[dict[str, dict], list[Finding]]
             continue
         image = effective_image(doc.data, name, org)
 
-        def add(path, message):
+        def add(path, message, doc=doc, display=display):
             line, col = doc.position(path)
             findings.append(Finding(display, line, col, "error", "image-config", message))
 
