@@ -77,11 +77,11 @@ def check_images(root: Path, org: dict) -> tuple[dict[str, dict], list[Finding]]
             continue
         doc, errs = read_yaml(folder / IMAGE_FILE, display)
         if doc is None:
-            findings += errs
+            findings.extend(errs)
             continue
         errs = schema_findings(doc, "image.yaml", display, "image-config")
         if errs:
-            findings += errs
+            findings.extend(errs)
             continue
         image = effective_image(doc.data, name, org)
 
@@ -105,7 +105,7 @@ def check_images(root: Path, org: dict) -> tuple[dict[str, dict], list[Finding]]
         if not dockerfile.is_file():
             add((), f"images/{name}/ has no Dockerfile")
         else:
-            findings += dockerfile_findings(dockerfile, f"{IMAGES_DIR}/{name}/Dockerfile")
+            findings.extend(dockerfile_findings(dockerfile, f"{IMAGES_DIR}/{name}/Dockerfile"))
         images[name] = image
     return images, findings
 
