@@ -10,7 +10,7 @@ AREAS = {"files": "Files and the repository's config", "decode": "Strict decode"
          "steps": "Steps, sidecars and volumes", "params": "Params",
          "results": "Results", "refs": "References (taskRef, pipelineRef, step ref)",
          "pipeline": "Pipeline structure and DAG", "when": "When expressions",
-         "matrix": "Matrix", "runs": "TaskRun and PipelineRun", "workspaces": "Workspaces",
+         "matrix": "Matrix", "runs": "TaskRun and PipelineRun", "workspaces": "Workspaces", "features": "Feature flags",
          "crossdoc": "Cross-document (within the linted set)"}
 
 

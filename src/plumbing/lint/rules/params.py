@@ -22,7 +22,7 @@ def pipeline(body: str) -> str:
 STEP = "steps: [{name: s, image: alpine, script: 'echo $(params.%s)'}]"
 
 
-@rule("param-type-invalid", "error", ("Task", "Pipeline"), tekton="PARAM-TYPE-INVALID,PARAM-TYPE-INFERENCE",
+@rule("param-type-invalid", "error", ("Task", "Pipeline", "StepAction"), tekton="PARAM-TYPE-INVALID,PARAM-TYPE-INFERENCE",
       doc="""A param's type must be string, array or object. When `type` is omitted Tekton infers
     it first: object when `properties` is set, string without a default, else the default's shape
     (a list -> array, a mapping -> object, anything else -> string).""",
@@ -36,7 +36,7 @@ def param_type_invalid(u):
             yield ("params", i, "type"), f"param type {t!r} must be string, array or object"
 
 
-@rule("param-default-type-mismatch", "error", ("Task", "Pipeline"),
+@rule("param-default-type-mismatch", "error", ("Task", "Pipeline", "StepAction"),
       tekton="PARAM-DEFAULT-TYPE-MISMATCH", doc="""A param's default must have the declared type's
     shape: a list for array, a mapping for object, anything else (strings, and also unquoted
     booleans and numbers, which Tekton keeps as text) for string.""",
@@ -54,7 +54,7 @@ def param_default_mismatch(u):
                                             f"{shape} but the param is declared {t}"
 
 
-@rule("param-object-properties", "error", ("Task", "Pipeline"),
+@rule("param-object-properties", "error", ("Task", "Pipeline", "StepAction"),
       tekton="PARAM-OBJECT-PROPERTIES-TYPE,PARAM-OBJECT-PROPERTIES-MISSING", doc="""An object
     param needs `properties`, and every property's type must be string (an omitted type means
     string). Tekton skips the missing-properties check for a Pipeline's own params unless the
@@ -63,7 +63,7 @@ def param_default_mismatch(u):
       bad=task("params: [{name: o, type: object}]\nsteps: [{name: s, image: alpine}]"),
       good=task("params: [{name: o, type: object, properties: {url: {type: string}}}]\nsteps: [{name: s, image: alpine}]"))
 def param_object_props(u):
-    check_missing = u.kind == "Task" or any(
+    check_missing = u.kind != "Pipeline" or any(
         type(t.get("taskSpec")) is dict for sec in ("tasks", "finally") for _, t in dicts(u.spec, sec))
     for i, p in dicts(u.spec, "params"):
         if param_type(p) != "object":
@@ -80,7 +80,7 @@ def param_object_props(u):
                                                       "properties must be strings"
 
 
-@rule("param-duplicate", "error", ("Task", "Pipeline"), tekton="PARAM-DUP", doc="""Param names
+@rule("param-duplicate", "error", ("Task", "Pipeline", "StepAction"), tekton="PARAM-DUP", doc="""Param names
     must be unique (case-sensitive) within a Task or Pipeline.""", fix="Remove or rename one.",
       bad=task("params: [{name: a}, {name: a}]\n" + STEP % "a"),
       good=task("params: [{name: a}, {name: b}]\n" + STEP % "a"))
@@ -94,7 +94,7 @@ def param_dup(u):
             seen.add(n)
 
 
-@rule("param-name-format", "error", "Task", tekton="PARAM-NAME-FORMAT", doc="""Task param names
+@rule("param-name-format", "error", ("Task", "StepAction"), tekton="PARAM-NAME-FORMAT", doc="""Task param names
     start with a letter or `_` and contain letters, digits, `_`, `-` and `.`; object param names
     and their property keys may not contain dots. Tekton does not check Pipeline param names.""",
       fix="Rename the param.", bad=task("params: [{name: 1st}]\nsteps: [{name: s, image: alpine}]"),
@@ -156,8 +156,9 @@ def checked_fields(u):
 
 
 def _checked_fields(u):
-    for i, st in dicts(u.spec, "steps"):
-        base = ("steps", i)
+    holders = [((), u.spec)] if u.kind == "StepAction" else [
+        (("steps", i), st) for i, st in dicts(u.spec, "steps")]
+    for base, st in holders:
         for k in ("name", "image", "workingDir", "script", "onError"):
             v = st.get(k)
             if type(v) is str and "$(" in v:
@@ -187,7 +188,7 @@ def _compute_refs(u):
             for r in param_refs(text)]
 
 
-@rule("task-param-undeclared", "error", "Task", tekton="TASK-PARAM-UNDEFINED", doc="""Every
+@rule("task-param-undeclared", "error", ("Task", "StepAction"), tekton="TASK-PARAM-UNDEFINED", doc="""Every
     `$(params.<name>)` (also `[0]`, `[*]`, `.key` and bracket forms) in a step's name, image,
     workingDir, script, command, args, env value, volumeMounts or onError must name a declared
     param (for an embedded taskSpec, also the Pipeline's or run's params). Tekton rejects the Task
@@ -200,7 +201,7 @@ def task_param_undeclared(u):
             yield path, f"$({r.expr}) refers to param {r.name!r}, which is not declared"
 
 
-@rule("task-param-ref-syntax", "error", "Task", tekton="TASK-PARAM-REF-SYNTAX", doc="""Dot notation
+@rule("task-param-ref-syntax", "error", ("Task", "StepAction"), tekton="TASK-PARAM-REF-SYNTAX", doc="""Dot notation
     allows at most two components after `params.` (a param and an object key); a param whose name
     contains dots must be written `$(params['a.b'])`.""",
       fix="Use bracket notation for names with dots.",
@@ -212,7 +213,7 @@ def task_param_syntax(u):
             yield path, f"$({r.expr}): {r.error}"
 
 
-@rule("task-param-object-key", "error", "Task", tekton="TASK-PARAM-OBJECT-KEY-UNDEFINED",
+@rule("task-param-object-key", "error", ("Task", "StepAction"), tekton="TASK-PARAM-OBJECT-KEY-UNDEFINED",
       doc="""`$(params.<obj>.<key>)` must name a key declared in the object param's properties.""",
       fix="Add the key to properties, or fix the key.",
       bad=task("params: [{name: o, properties: {url: {}}}]\n" + STEP % "o.uri"),
@@ -227,7 +228,7 @@ def task_param_object_key(u):
             yield path, f"$({r.expr}): object param {r.name!r} has no key {r.key!r}"
 
 
-@rule("task-param-object-whole", "error", "Task", tekton="TASK-PARAM-OBJECT-WHOLE", doc="""A whole
+@rule("task-param-object-whole", "error", ("Task", "StepAction"), tekton="TASK-PARAM-OBJECT-WHOLE", doc="""A whole
     object param (`$(params.obj)` or `$(params.obj[*])`) cannot be used in a step; use its keys,
     `$(params.obj.key)`.""", fix="Reference one key at a time.",
       bad=task("params: [{name: o, properties: {url: {}}}]\n" + STEP % "o"),
@@ -238,7 +239,7 @@ def task_param_object_whole(u):
             yield path, f"$({r.expr}) uses the whole object param {r.name!r}; use its keys"
 
 
-@rule("task-param-array-placement", "error", "Task", tekton="TASK-PARAM-ARRAY-PLACEMENT", doc="""A
+@rule("task-param-array-placement", "error", ("Task", "StepAction"), tekton="TASK-PARAM-ARRAY-PLACEMENT", doc="""A
     whole array param (`$(params.a)` or `$(params.a[*])`) may only be used as a complete item of
     `command` or `args`, where it expands to several items; anywhere else (script, image, env
     value, or inside a longer args string) it is rejected. An indexed `$(params.a[0])` is fine
@@ -262,7 +263,7 @@ def task_param_array(u):
 CONTEXT = {"taskRun": ("name", "namespace", "uid"), "task": ("name", "retry-count")}
 
 
-@rule("task-context-unknown", "error", "Task", tekton="TASK-CONTEXT-UNDEFINED", doc="""A Task may
+@rule("task-context-unknown", "error", ("Task", "StepAction"), tekton="TASK-CONTEXT-UNDEFINED", doc="""A Task may
     use `$(context.taskRun.name|namespace|uid)` and `$(context.task.name|retry-count)`; other
     names under context.taskRun and context.task are rejected.""",
       fix="Use one of the listed context variables.",

@@ -231,3 +231,26 @@ def volume_dup(u):
             if n in seen:
                 yield ("volumes", i, "name"), f"volume {n!r} is declared twice"
             seen.add(n)
+
+
+def stepaction(body: str) -> str:
+    return "apiVersion: tekton.dev/v1beta1\nkind: StepAction\nmetadata: {name: a}\nspec:\n" + \
+        "\n".join("  " + line for line in body.strip("\n").splitlines()) + "\n"
+
+
+@rule("stepaction-image-required", "error", "StepAction", tekton="STEP-IMAGE-REQUIRED",
+      doc="""A StepAction must have an image.""", fix="Add `image:`.",
+      bad=stepaction("script: echo hi"), good=stepaction("image: alpine\nscript: echo hi"))
+def stepaction_image(u):
+    if not u.spec.get("image"):
+        yield (), "a StepAction needs an image"
+
+
+@rule("stepaction-script-with-command", "error", "StepAction", tekton="STEP-SCRIPT-COMMAND",
+      doc="""A StepAction may have `script` or `command`, not both.""",
+      fix="Drop `command`; use a shebang line in the script.",
+      bad=stepaction("image: alpine\ncommand: [sh]\nscript: echo hi"),
+      good=stepaction("image: alpine\nscript: echo hi"))
+def stepaction_script_command(u):
+    if u.spec.get("script") and u.spec.get("command"):
+        yield ("command",), "a StepAction cannot have both script and command"
