@@ -131,8 +131,8 @@ BAD = {
                                         "https://infra.tekton.dev/tekton-releases/pipeline/latest/release.yaml")),
     ],
     "secrets-encrypted": [
-        ("secrets-ci-pr-webhook", _set(lambda inv: named(inv, "secrets-ci-pr-webhook")["inputs"], "stringData",
-                                       {"secretToken": "hunter2"})),
+        ("secrets-ci-pr-checks-webhook", _set(lambda inv: named(inv, "secrets-ci-pr-checks-webhook")["inputs"], "stringData",
+                                       {"secret": "hunter2"})),
     ],
     "typed-objects": [
         ("bad-yaml", lambda inv: _add(inv, "kubernetes:yaml/v2:ConfigFile", "bad-yaml",
@@ -276,3 +276,35 @@ def test_the_image_build_secret_is_declared(dogfooding):
     sas = {(r["inputs"]["metadata"]["namespace"], r["inputs"]["metadata"]["name"])
            for r in of_type(dogfooding, "kubernetes:core/v1:ServiceAccount")}
     assert (run["metadata"]["namespace"], run["spec"]["taskRunTemplate"]["serviceAccountName"]) in sas
+
+
+def _trigger_secret_refs(node):
+    """Secrets a Triggers document reads: interceptor secretRef params and the run templates'."""
+    yield from _secret_refs(node)
+    if isinstance(node, dict):
+        if isinstance(node.get("secretName"), str) and "secretKey" in node:
+            yield node["secretName"]
+        for value in node.values():
+            yield from _trigger_secret_refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _trigger_secret_refs(value)
+
+
+def test_every_secret_the_pr_trigger_reads_is_declared(dogfooding):
+    import yaml
+
+    files = sorted((ROOT / "triggers").glob("*.yaml")) if (ROOT / "triggers").is_dir() else []
+    if not files:
+        pytest.skip("no triggers/ in this checkout")
+    declared = {(r["inputs"]["metadata"]["namespace"], r["inputs"]["metadata"]["name"])
+                for r in of_type(dogfooding, "kubernetes:core/v1:Secret")}
+    refs = set()
+    for path in files:
+        for doc in yaml.safe_load_all(path.read_text()):
+            if doc:
+                ns = doc["metadata"].get("namespace")
+                refs |= {(ns, name) for name in _trigger_secret_refs(doc)}
+    assert refs, "the PR trigger reads no Secret?"
+    missing = sorted(refs - declared)
+    assert not missing, f"triggers/ reads Secrets infra does not declare: {missing}"

@@ -17,7 +17,9 @@ IMAGE_BUILDER = "image-builder"
 IMAGE_LAUNCHER = "image-build-launcher"
 PR_TRIGGERS = "pr-triggers"
 REGISTRY_SECRET = "registry-credentials"
-PR_WEBHOOK_SECRET = "pr-webhook"
+# The names triggers/pr-checks.yaml reads (tests check every Secret it references is declared).
+PR_WEBHOOK_SECRET = "pr-checks-webhook"
+PR_STATUS_SECRET = "pr-checks-github"
 
 # Where the plumbing image keeps the repository (PLUMBING_ROOT) and writes (an emptyDir).
 IMAGE_ROOT = "/opt/plumbing"
@@ -158,8 +160,10 @@ def secrets(repo) -> list[SecretSpec]:
                                   "GitHub token that comments on release issues"))
         out.append(SecretSpec(REGISTRY_SECRET, key, ns[key], {"config.json": "registryToken"},
                               "docker config.json for pushing images to the registry", kind="dockerconfig"))
-    out.append(SecretSpec(PR_WEBHOOK_SECRET, "ci", ns["ci"], {"secretToken": "prWebhookSecret"},
+    out.append(SecretSpec(PR_WEBHOOK_SECRET, "ci", ns["ci"], {"secret": "prWebhookSecret"},
                           "GitHub webhook secret the PR EventListener checks"))
+    out.append(SecretSpec(PR_STATUS_SECRET, "ci", ns["ci"], {"token": "prStatusToken"},
+                          "GitHub token allowed only to set commit statuses on PRs"))
     return out
 
 
