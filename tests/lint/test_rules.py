@@ -66,3 +66,68 @@ def test_repo_config_fixtures(rule_id, rel, tmp_path, repo_root):
     found = lint_paths([str(target)]).findings
     assert rule_id in {f.rule for f in found}, [f.format() for f in found]
     assert all(f.path == str(target) for f in found)
+
+
+def _repo(tmp_path, repo_root):
+    shutil.copy(repo_root / "plumbing.yaml", tmp_path / "plumbing.yaml")
+    (tmp_path / "releases").mkdir()
+    return tmp_path
+
+
+@pytest.mark.parametrize("rule_id,rel,bad", [
+    ("config-unsafe-value", "plumbing.yaml", lambda t: t.replace("organisation: tektoncd",
+                                                                 "organisation: $(x)")),
+    ("config-unpinned-image", "plumbing.yaml", lambda t: t.replace(
+        "plumbing: ghcr.io/tektoncd/plumbing/plumbing:v0.1.0", "plumbing: ghcr.io/x/y:latest")),
+])
+def test_config_value_fixtures(rule_id, rel, bad, tmp_path, repo_root):
+    from plumbing.lint.engine import lint_paths
+
+    root = _repo(tmp_path, repo_root)
+    assert rule_id not in {f.rule for f in lint_paths([str(root / rel)]).findings}
+    text = (root / rel).read_text()
+    (root / rel).write_text(bad(text))
+    assert rule_id in {f.rule for f in lint_paths([str(root / rel)]).findings}
+
+
+def test_config_read_fixture(tmp_path, repo_root):
+    from plumbing.lint.engine import lint_paths
+
+    root = _repo(tmp_path, repo_root)
+    target = root / "releases" / "x.yaml"
+    target.write_bytes(b"name: x\n")
+    assert "config-read" not in {f.rule for f in lint_paths([str(target)]).findings}
+    target.write_bytes(b"name: \xff\n")
+    assert "config-read" in {f.rule for f in lint_paths([str(target)]).findings}
+
+
+def test_image_config_fixture(tmp_path, repo_root):
+    from plumbing.config import SCHEMA_DIR
+    from plumbing.lint.engine import lint_paths
+
+    if not (SCHEMA_DIR / "image.yaml").is_file():
+        pytest.skip("src/plumbing/schemas/image.yaml (images/<name>/image.yaml) is not there yet")
+    root = _repo(tmp_path, repo_root)
+    (root / "images" / "x").mkdir(parents=True)
+    target = root / "images" / "x" / "image.yaml"
+    target.write_text("no-such-key: [1]\n")
+    assert "image-config" in {f.rule for f in lint_paths([str(target)]).findings}
+
+
+def test_internal_error_fixture(lint_text, monkeypatch):
+    """A rule that raises becomes one internal-error finding; the other rules still run."""
+    from dataclasses import replace
+
+    from plumbing.lint import registry
+
+    def broken(unit):
+        raise ValueError("boom")
+        yield  # pragma: no cover
+
+    good = RULES["step-name-format"].good
+    assert "internal-error" not in {f.rule for f in lint_text(good).findings}
+    monkeypatch.setitem(registry.RULES, "step-name-format",
+                        replace(RULES["step-name-format"], check=broken))
+    found = lint_text(RULES["step-name-duplicate"].bad).findings
+    assert "internal-error" in {f.rule for f in found}
+    assert "step-name-duplicate" in {f.rule for f in found}

@@ -130,7 +130,7 @@ def read_inputs(paths: list[str], stdin=None):
                     raw = fh.read()
                 text = raw.decode("utf-8")
             except (OSError, UnicodeDecodeError) as exc:
-                files.append((_File(display, ""), f"cannot read: {exc}", None, False))
+                files.append((_File(display, ""), f"cannot read: {exc}", fs, False))
                 continue
         files.append((_File(display, text), None, fs, bool(fs and os.path.normpath(fs) in patches)))
     return files
@@ -150,12 +150,12 @@ def lint_paths(paths: list[str], settings=None, stdin=None) -> Result:
     repo_files = []
     for f, read_error, fs, is_patch in read_inputs(paths, stdin):
         result.files += 1
-        if read_error:
-            _emit(result, settings, rules, f, None, "file-read", 1, 1, read_error)
-            continue
-        if fs is not None and _is_repo_file(fs):
+        if fs is not None and _is_repo_file(fs):  # config.py reads and reports these itself
             repo_files.append((f, fs))
             result.documents += 1
+            continue
+        if read_error:
+            _emit(result, settings, rules, f, None, "file-read", 1, 1, read_error)
             continue
         try:
             nodes = compose_all(f.text)
