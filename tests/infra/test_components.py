@@ -21,9 +21,7 @@ if str(ROOT) not in sys.path:
 GKE_CONFIG = {"gcp:project": "proj", "gcp:region": "europe-west1", "plumbing:target": "gke",
               "plumbing:nodesMin": "2", "plumbing:nodesMax": "5", "plumbing:nightlyRetentionDays": "14"}
 LOCAL_CONFIG = {"plumbing:target": "existing", "plumbing:kubeContext": "kind-test"}
-SECRETS = {f"plumbing:{k}": f"value-of-{k}" for k in
-           ("slackWebhookUrl", "githubToken", "registryToken", "prWebhookSecret",
-            "chainsCosignKey", "chainsCosignPassword", "chainsCosignPub")}
+SECRETS = {f"plumbing:{k}": f"value-of-{k}" for k in model.secret_config_keys(load_repo(ROOT))}
 
 
 @pytest.fixture(scope="module")
