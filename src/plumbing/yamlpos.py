@@ -65,25 +65,53 @@ class YamlSyntaxError(Exception):
         self.column = column
 
 
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+
 class _Loader(_BaseLoader):
-    """The C loader with a memo on implicit scalar resolution (the same keys and values recur
-    in every Tekton document; resolving each through the regex list dominates composing)."""
+    """The C loader with a faster implicit-tag resolver. libyaml calls `resolve` from C for every
+    node; PyYAML's version walks path resolvers and regex lists even for the common cases. This
+    one answers those directly (quoted scalars and plain scalars whose first character no implicit
+    resolver starts with are strings; collections get the default tags) and memoises the rest.
+    With no path resolvers registered (as for SafeLoader) the answers are identical."""
 
     _memo: dict = {}
 
     def resolve(self, kind, value, implicit):
-        if kind is yaml.ScalarNode and len(value) < 64:
-            key = value if implicit[0] else (value, implicit)
-            tag = self._memo.get(key)
+        if kind is yaml.ScalarNode:
+            if not implicit[0]:
+                return _STR
+            if value and value[0] not in _RESOLVER_FIRST:
+                return _STR
+            tag = self._memo.get(value)
             if tag is None:
-                tag = self._memo[key] = _BaseLoader.resolve(self, kind, value, implicit)
+                tag = _BaseLoader.resolve(self, kind, value, implicit)
+                if len(value) < 64:
+                    self._memo[value] = tag
             return tag
+        if kind is yaml.MappingNode:
+            return _MAP
+        if kind is yaml.SequenceNode:
+            return _SEQ
         return _BaseLoader.resolve(self, kind, value, implicit)
 
+    def descend_resolver(self, current_node, current_index):
+        pass  # only path resolvers need the path; there are none
 
-_STR = "tag:yaml.org,2002:str"
-_MAP = "tag:yaml.org,2002:map"
-_SEQ = "tag:yaml.org,2002:seq"
+    def ascend_resolver(self):
+        pass
+
+
+# first characters some implicit resolver (bool, int, float, null, timestamp, merge, value) claims
+_RESOLVER_FIRST = frozenset(k for k in _BaseLoader.yaml_implicit_resolvers if k)
+if getattr(_BaseLoader, "yaml_path_resolvers", None):  # pragma: no cover - not for SafeLoader
+    _Loader.resolve = _BaseLoader.resolve  # type: ignore[method-assign]
+    _Loader.descend_resolver = _BaseLoader.descend_resolver  # type: ignore[method-assign]
+    _Loader.ascend_resolver = _BaseLoader.ascend_resolver  # type: ignore[method-assign]
+
+
 _C = yaml.constructor.SafeConstructor()
 _SIMPLE = {"tag:yaml.org,2002:null": lambda n: None,
            "tag:yaml.org,2002:bool": _C.construct_yaml_bool,

@@ -11,7 +11,7 @@ from pathlib import Path
 from yaml import MappingNode, ScalarNode
 
 from plumbing.findings import Finding, PlumbingError
-from plumbing.lint.model import LINTED_KINDS, TEKTON_GROUP, LintSet, Obj, units
+from plumbing.lint.model import _DICTS, LINTED_KINDS, TEKTON_GROUP, LintSet, Obj, units
 from plumbing.yamlpos import Document, YamlSyntaxError, compose_all, construct
 
 SUFFIXES = (".yaml", ".yml")
@@ -143,6 +143,7 @@ def lint_paths(paths: list[str], settings=None, stdin=None) -> Result:
 
     settings = settings or Settings()
     _repo_cache.clear()
+    _DICTS.clear()
     rules = all_rules()
     result = Result()
     lintset = LintSet()
@@ -190,9 +191,10 @@ def lint_paths(paths: list[str], settings=None, stdin=None) -> Result:
             by_kind.setdefault(k, []).append(r)
     for f, objs in parsed:
         for obj in objs:
+            version = obj.version
             for u in units(obj, lintset):
                 for r in by_kind.get(u.kind, ()):
-                    if r.versions and obj.version not in r.versions:
+                    if r.versions and version not in r.versions:
                         continue
                     try:
                         hits = list(r.check(u))
@@ -205,6 +207,7 @@ def lint_paths(paths: list[str], settings=None, stdin=None) -> Result:
                         line, col = obj.doc.position(u.path + tuple(hit[0]))
                         _emit(result, settings, rules, f, obj.index, r.id, line, col, hit[1],
                               hit[2] if len(hit) > 2 else None)
+    _DICTS.clear()
     for f, fs in repo_files:
         for finding in _repo_findings(f, fs):
             _emit(result, settings, rules, f, None, finding.rule, finding.line, finding.column,

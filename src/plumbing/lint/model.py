@@ -38,14 +38,25 @@ def sv(m, key):
     return v if type(v) is str else None
 
 
+_DICTS: dict = {}  # (id(parent), key) -> result; cleared by the engine at the start of a run
+
+
 def dicts(parent, key) -> list:
-    """(index, item) for each mapping in the list parent[key]."""
+    """(index, item) for each mapping in the list parent[key] (memoised: the documents stay
+    alive and unchanged for the whole run, and many rules ask for the same lists)."""
     if type(parent) is not dict:
         return []
+    memo_key = (id(parent), key)
+    got = _DICTS.get(memo_key)
+    if got is not None:
+        return got
     items = parent.get(key)
     if type(items) is not list:
-        return []
-    return [(i, item) for i, item in enumerate(items) if type(item) is dict]
+        got = []
+    else:
+        got = [(i, item) for i, item in enumerate(items) if type(item) is dict]
+    _DICTS[memo_key] = got
+    return got
 
 
 def value_shape(v) -> str:

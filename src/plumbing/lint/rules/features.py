@@ -48,7 +48,10 @@ def feature_flags(u):
                 if type(w) is dict and "cel" in w:
                     yield ("steps", i, "when", j, "cel"), "cel needs enable-cel-in-whenexpression: true"
             for k in ("script", "command", "args", "env"):
-                for sub, text in walk_strings(st.get(k), ("steps", i, k)):
+                v = st.get(k)
+                if v is None or (type(v) is str and "puts." not in v and "artifacts" not in v):
+                    continue
+                for sub, text in walk_strings(v, ("steps", i, k)):
                     if any(_artifact_ref(e) for e in exprs(text)):
                         yield sub, "artifact references need enable-artifacts: true"
     if u.kind == "Pipeline":
