@@ -180,3 +180,27 @@ def test_lint_this_repository(repo_root):
              if (repo_root / p).exists()]
     res = invoke(paths)
     assert " 0 errors" in res.output, res.output
+
+
+def test_trigger_template_runs_are_linted_with_positions(tmp_path):
+    p = tmp_path / "tt.yaml"
+    p.write_text("""\
+apiVersion: triggers.tekton.dev/v1beta1
+kind: TriggerTemplate
+metadata: {name: t}
+spec:
+  params: [{name: rev}]
+  resourcetemplates:
+    - apiVersion: tekton.dev/v1
+      kind: PipelineRun
+      metadata: {generateName: run-}
+      spec:
+        pipelineRef: {name: p}
+        params: [{name: revision, value: $(tt.params.rev)}]
+        timeouts: {pipeline: 1 hour}
+""")
+    res = invoke([str(p)])
+    assert res.output.splitlines()[0] == (
+        f"{p}:13:20: error duration-format pipeline: '1 hour' is not a Go duration "
+        "(e.g. '1h30m', '90s', '0')")
+    assert "tt.params" not in res.output

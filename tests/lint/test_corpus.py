@@ -145,7 +145,19 @@ def test_release_pipeline_and_publish_task_are_clean(corpus):
     assert result.documents - result.skipped >= 2  # the Pipeline and the publish Task
 
 
-def test_plumbing_tree_skips_patches_and_other_kinds(corpus):
+def test_plumbing_tree_skips_patches_and_lints_trigger_templates(corpus):
+    """The real plumbing tree: kustomize patches and non-Tekton kinds are skipped; the PipelineRuns
+    inside TriggerTemplates are linted, and three real mistakes there are found."""
     result = lint_paths([str(corpus / "plumbing")])
-    assert [f.format() for f in result.findings if f.severity == "error"] == []
+    errors = {(rel(corpus, f.path), f.line, f.rule) for f in result.findings if f.severity == "error"}
+    assert errors == {
+        # PIPELINE-TASK-WS-BINDING: a pipeline task binds workspace 'pr', which the inline
+        # pipelineSpec does not declare (nor does the run bind it) ...
+        ("plumbing/mario-bot/mario-github-comment.yaml", 76, "pipeline-task-workspace-binding"),
+        # ... and DECODE-UNKNOWN-FIELD: a pipeline task's workspace binding has no
+        # volumeClaimTemplate (that belongs in the PipelineRun's workspaces)
+        ("plumbing/mario-bot/mario-github-comment.yaml", 77, "unknown-field"),
+        # PARAM-DUP: contextPath is declared twice in the inline pipelineSpec
+        ("plumbing/mario-bot/mario-image-build-trigger.yaml", 164, "param-duplicate"),
+    }
     assert result.skipped > result.documents / 2

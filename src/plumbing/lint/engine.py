@@ -175,6 +175,10 @@ def lint_paths(paths: list[str], settings=None, stdin=None) -> Result:
                 _emit(result, settings, rules, f, None, "yaml-syntax", exc.line, exc.column, str(exc))
                 result.skipped += 1
                 continue
+            if (not is_patch and kind == "TriggerTemplate" and type(data) is dict
+                    and type(api) is str and api.startswith(TRIGGERS_GROUP)):
+                objs.extend(_templated(f, doc, data, i))
+                continue
             if (is_patch or kind not in LINTED_KINDS or api is None
                     or not api.startswith(TEKTON_GROUP) or type(data) is not dict or _is_patch(data)):
                 result.skipped += 1
@@ -199,12 +203,12 @@ def lint_paths(paths: list[str], settings=None, stdin=None) -> Result:
                     try:
                         hits = list(r.check(u))
                     except Exception as exc:  # noqa: BLE001 - a rule bug must not hide other findings
-                        line, col = obj.doc.position(u.path)
+                        line, col = obj.doc.position(obj.base + u.path)
                         _emit(result, settings, rules, f, obj.index, "internal-error", line, col,
                               f"rule {r.id} failed on this document: {type(exc).__name__}: {exc}")
                         continue
                     for hit in hits:
-                        line, col = obj.doc.position(u.path + tuple(hit[0]))
+                        line, col = obj.doc.position(obj.base + u.path + tuple(hit[0]))
                         _emit(result, settings, rules, f, obj.index, r.id, line, col, hit[1],
                               hit[2] if len(hit) > 2 else None)
     _DICTS.clear()
@@ -234,6 +238,44 @@ def _emit(result, settings, rules, f: _File, doc_index, rule_id, line, col, mess
     else:
         severity = settings.severity(r)
     result.findings.append(Finding(f.display, line, col, severity, rule_id, message))
+
+
+TRIGGERS_GROUP = "triggers.tekton.dev/"
+
+
+def _untemplate(data, pattern):
+    """Triggers' own variables replaced by a plain word: Triggers substitutes `$(tt.params.x)`,
+    `$(uid)` (and, in v1alpha1, `$(params.x)` for the template's params) before Tekton sees
+    the object."""
+    t = type(data)
+    if t is str:
+        return pattern.sub("tt-param", data) if "$(" in data else data
+    if t is dict:
+        return {k: _untemplate(v, pattern) for k, v in data.items()}
+    if t is list:
+        return [_untemplate(v, pattern) for v in data]
+    return data
+
+
+def _templated(f, doc, data, index) -> list:
+    """Tekton objects inside a TriggerTemplate's resourcetemplates, linted in place."""
+    out = []
+    spec = data.get("spec")
+    items = spec.get("resourcetemplates") if type(spec) is dict else None
+    alts = [r"tt\.params\.[^()]*", "uid"]
+    if str(data.get("apiVersion")).endswith("/v1alpha1") and type(spec) is dict:
+        names = [p.get("name") for p in spec.get("params") or [] if type(p) is dict]
+        alts += [r"params\." + re.escape(n) for n in names if type(n) is str and n]
+    pattern = re.compile(r"\$\((?:" + "|".join(alts) + r")\)")
+    for j, item in enumerate(items if type(items) is list else []):
+        if type(item) is not dict:
+            continue
+        kind, api = item.get("kind"), item.get("apiVersion")
+        if (type(kind) is str and kind in LINTED_KINDS and type(api) is str
+                and api.startswith(TEKTON_GROUP)):
+            out.append(Obj(f.display, doc, _untemplate(item, pattern), kind, api, index,
+                           ("spec", "resourcetemplates", j)))
+    return out
 
 
 def _head(node) -> tuple:

@@ -99,6 +99,7 @@ class Obj:
     kind: str
     api_version: str
     index: int                # document number in its file, from 0
+    base: tuple = ()          # where the object sits in the document (TriggerTemplate items)
 
     @property
     def version(self) -> str:
