@@ -116,8 +116,6 @@ def test_image_config_fixture(tmp_path, repo_root):
 
 def test_internal_error_fixture(lint_text, monkeypatch):
     """A rule that raises becomes one internal-error finding; the other rules still run."""
-    from dataclasses import replace
-
     from plumbing.lint import registry
 
     def broken(unit):
@@ -127,7 +125,7 @@ def test_internal_error_fixture(lint_text, monkeypatch):
     good = RULES["step-name-format"].good
     assert "internal-error" not in {f.rule for f in lint_text(good).findings}
     monkeypatch.setitem(registry.RULES, "step-name-format",
-                        replace(RULES["step-name-format"], check=broken))
+                        RULES["step-name-format"].replace(check=broken))
     found = lint_text(RULES["step-name-duplicate"].bad).findings
     assert "internal-error" in {f.rule for f in found}
     assert "step-name-duplicate" in {f.rule for f in found}

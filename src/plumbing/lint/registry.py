@@ -5,7 +5,6 @@ document). The engine adds the id, severity, file and line:col to what a check y
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 # Unit kinds a rule can ask for. "Task" and "Pipeline" units are also made for embedded specs
@@ -13,21 +12,30 @@ from typing import Callable, Iterable
 UNIT_KINDS = ("Object", "Task", "Pipeline", "TaskRun", "PipelineRun", "StepAction")
 
 
-@dataclass(frozen=True)
 class Rule:
-    id: str
-    severity: str
-    kinds: tuple[str, ...]
-    doc: str
-    fix: str
-    check: Callable[..., Iterable[tuple]]
-    tekton: str = ""          # reference-table ids this rule implements ("" = our own rule)
-    stricter: str = ""        # where the rule is stricter than Tekton
-    bad: str = ""             # a document the rule reports
-    good: str = ""            # a document the rule accepts
-    area: str = ""
-    cross: bool = False       # needs the whole linted set (cross-document)
-    versions: tuple[str, ...] = ()  # empty = all API versions
+    """One rule. `bad` and `good` are the fixtures: a document the rule reports, one it accepts."""
+
+    __slots__ = ("id", "severity", "kinds", "_doc", "_fix", "check", "tekton", "_stricter",
+                 "_bad", "_good", "area", "cross", "versions")
+
+    def __init__(self, id, severity, kinds, doc, fix, check, tekton="", stricter="", bad="",
+                 good="", area="", cross=False, versions=()):
+        self.id, self.severity, self.kinds, self.check = id, severity, tuple(kinds), check
+        self._doc, self._fix, self._stricter = doc, fix, stricter
+        self._bad, self._good = bad, good
+        self.tekton, self.area, self.cross, self.versions = tekton, area, cross, tuple(versions)
+
+    # text is normalised on first use: registering ~100 rules stays cheap for every lint run
+    doc = property(lambda self: " ".join(self._doc.split()))
+    fix = property(lambda self: " ".join(self._fix.split()))
+    stricter = property(lambda self: " ".join(self._stricter.split()))
+    bad = property(lambda self: textwrap.dedent(self._bad).strip() + "\n")
+    good = property(lambda self: textwrap.dedent(self._good).strip() + "\n")
+
+    def replace(self, **changes) -> "Rule":
+        values = {k.lstrip("_"): getattr(self, k) for k in self.__slots__}
+        values.update(changes)
+        return Rule(**values)
 
 
 RULES: dict[str, Rule] = {}
@@ -44,9 +52,8 @@ def rule(id: str, severity: str, kinds, *, doc: str, fix: str, tekton: str = "",
         if id in RULES:
             raise ValueError(f"duplicate rule id {id}")
         area = fn.__module__.rsplit(".", 1)[-1]
-        RULES[id] = Rule(id, severity, tuple(kinds), " ".join(doc.split()), " ".join(fix.split()),
-                         fn, tekton, " ".join(stricter.split()), textwrap.dedent(bad).strip() + "\n",
-                         textwrap.dedent(good).strip() + "\n", area, cross, tuple(versions))
+        RULES[id] = Rule(id, severity, kinds, doc, fix, fn, tekton, stricter, bad, good, area,
+                         cross, versions)
         return fn
 
     return deco
