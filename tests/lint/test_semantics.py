@@ -203,6 +203,25 @@ metadata: {name: p}
 spec:
   tasks: [{name: a, taskRef: {name: t}}]
 """, ["api-version-unknown", "removed-cluster-task"]),
+    "results of a child pipeline; non-string result of a matrixed inline task": ("""
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata: {name: p}
+spec:
+  tasks:
+    - {name: child, pipelineRef: {name: other}}
+    - name: fan
+      matrix: {params: [{name: x, value: [a, b]}]}
+      taskSpec:
+        params: [{name: x}]
+        results: [{name: list, type: array}]
+        steps: [{name: s, image: alpine}]
+    - name: use
+      taskRef: {name: t}
+      params:
+        - {name: a, value: $(tasks.child.results.r)}
+        - {name: b, value: "$(tasks.fan.results.list[*])"}
+""", ["dag-task-missing", "matrix-result-consume"]),
 }
 
 

@@ -11,7 +11,8 @@ AREAS = {"files": "Files and the repository's config", "decode": "Strict decode"
          "results": "Results", "refs": "References (taskRef, pipelineRef, step ref)",
          "pipeline": "Pipeline structure and DAG", "when": "When expressions",
          "matrix": "Matrix", "runs": "TaskRun and PipelineRun", "workspaces": "Workspaces", "features": "Feature flags",
-         "crossdoc": "Cross-document (within the linted set)"}
+         "crossdoc": "Cross-document (within the linted set)",
+         "runtime": "Run-time failures (warnings)"}
 
 
 def text() -> str:

@@ -1,7 +1,7 @@
 """Rule modules, one per area. Importing a module registers its rules."""
 
 MODULES = ("files", "decode", "metadata", "removed", "steps", "params", "results", "refs", "pipeline",
-           "when", "matrix", "runs", "workspaces", "features", "crossdoc")
+           "when", "matrix", "runs", "workspaces", "features", "crossdoc", "runtime")
 
 
 def load():

@@ -67,9 +67,10 @@ def param_dup(u):
                 seen.add(n)
 
 
-@rule("matrix-result-consume", "error", "Pipeline", tekton="MATRIX-RESULT-CONSUME", doc="""The
+@rule("matrix-result-consume", "error", "Pipeline", tekton="MATRIX-RESULT-CONSUME,MATRIX-RESULT-STRING", doc="""The
     results of a matrixed task are arrays of every combination's result, so other tasks may only
-    consume them whole, as `$(tasks.<t>.results.<r>[*])`.""",
+    consume them whole, as `$(tasks.<t>.results.<r>[*])`; and a consumed result must be declared
+    a string (checked when the matrixed task's spec is inline).""",
       fix="Use $(tasks.<t>.results.<r>[*]) and declare the receiving param as an array.",
       bad="apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  tasks:\n    - {name: a, taskRef: {name: t}, matrix: {params: [{name: x, value: ['1']}]}}\n    - {name: b, taskRef: {name: t}, params: [{name: r, value: $(tasks.a.results.out)}]}\n",
       good="apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  tasks:\n    - {name: a, taskRef: {name: t}, matrix: {params: [{name: x, value: ['1']}]}}\n    - {name: b, taskRef: {name: t}, params: [{name: r, value: '$(tasks.a.results.out[*])'}]}\n")
@@ -77,10 +78,17 @@ def result_consume(u):
     matrixed = {nm(t) for _, t in all_tasks(u) if d(t.get("matrix"))}
     if not matrixed:
         return
+    inline_types = {(nm(t), nm(r)): r.get("type") or "" for _, t in all_tasks(u)
+                    if nm(t) in matrixed for _, r in dicts(t.get("taskSpec"), "results")}
     for path, t in all_tasks(u):
         for j, p in dicts(t, "params"):
             for sub, text in walk_strings(p.get("value"), ("params", j, "value")):
                 for r in task_refs(text):
-                    if r.what == "results" and r.task in matrixed and not r.whole:
+                    if r.what != "results" or r.task not in matrixed:
+                        continue
+                    if not r.whole:
                         yield path + sub, f"$({r.expr}): {r.task!r} is matrixed; use " \
                                           f"$(tasks.{r.task}.results.{r.result}[*])"
+                    elif inline_types.get((r.task, r.result), "string") not in ("", "string"):
+                        yield path + sub, f"$({r.expr}): results of a matrixed task must be " \
+                                          "strings"

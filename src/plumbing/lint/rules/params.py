@@ -188,7 +188,7 @@ def _compute_refs(u):
             for r in param_refs(text)]
 
 
-@rule("task-param-undeclared", "error", ("Task", "StepAction"), tekton="TASK-PARAM-UNDEFINED", doc="""Every
+@rule("task-param-undeclared", "error", ("Task", "StepAction"), tekton="TASK-PARAM-UNDEFINED,PIPELINE-TASK-SPEC-VALID,TASKRUN-INLINE-PARAMS,PIPELINERUN-INLINE-PARAMS", doc="""Every
     `$(params.<name>)` (also `[0]`, `[*]`, `.key` and bracket forms) in a step's name, image,
     workingDir, script, command, args, env value, volumeMounts or onError must name a declared
     param (for an embedded taskSpec, also the Pipeline's or run's params). Tekton rejects the Task

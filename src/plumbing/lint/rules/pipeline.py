@@ -318,14 +318,24 @@ def _deps(u):
     return out
 
 
-@rule("dag-task-missing", "error", P, tekton="DAG-RUNAFTER-MISSING,DAG-RESULT-REF-MISSING-TASK,FINALLY-RESULT-REF",
+@rule("dag-task-missing", "error", P, tekton="DAG-RUNAFTER-MISSING,DAG-RESULT-REF-MISSING-TASK,FINALLY-RESULT-REF,PIPELINE-RESULT-REF-TO-CHILD-PIPELINE",
       doc="""runAfter entries and `$(tasks.<t>.results.<r>)` references must name a task in
     `tasks` (a finally task is 'not present' for the DAG, and finally tasks may not use each
-    other's results).""", fix="Fix the task name, or move the task into tasks.",
+    other's results); and results of a pipeline task that runs a child pipeline (pipelineRef or
+    pipelineSpec) cannot be referenced.""", fix="Fix the task name, or move the task into tasks.",
       bad=pipeline("tasks:\n  - {name: a, taskRef: {name: t}}\n  - {name: b, taskRef: {name: t}, runAfter: [c]}"),
       good=pipeline("tasks:\n  - {name: a, taskRef: {name: t}}\n  - {name: b, taskRef: {name: t}, runAfter: [a]}"))
 def dag_missing(u):
     dag = names(u, "tasks")
+    children = {nm(t) for _, t in all_tasks(u)
+                if t.get("pipelineRef") is not None or t.get("pipelineSpec") is not None}
+    if children:
+        for path, t in all_tasks(u):
+            for sub, text in dep_strings(t):
+                for r in task_refs(text):
+                    if r.what == "results" and r.task in children:
+                        yield path + sub, f"$({r.expr}): {r.task!r} runs a child pipeline; " \
+                                          "its results cannot be referenced"
     for i, t in dicts(u.spec, "tasks"):
         for k, a in enumerate(l(t.get("runAfter"))):
             if type(a) is str and a not in dag:

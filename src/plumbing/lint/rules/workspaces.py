@@ -83,7 +83,7 @@ def pipeline_ws(u):
         seen.add(n)
 
 
-@rule("pipeline-task-workspace-binding", "error", "Pipeline", tekton="PIPELINE-TASK-WS-BINDING", doc="""
+@rule("pipeline-task-workspace-binding", "error", "Pipeline", tekton="PIPELINE-TASK-WS-BINDING,B1-PR-PROPAGATED-WS", doc="""
     A pipeline task's workspace bindings have unique names, and each binds a workspace the
     Pipeline declares (`workspace:`, or the binding's own name when `workspace` is omitted).
     For a PipelineRun's inline pipelineSpec, the run's own workspace bindings count as declared
