@@ -156,15 +156,20 @@ class LintSet:
     objs: list = field(default_factory=list)
     _by_kind: dict | None = None
 
-    def named(self, kind: str, name) -> Obj | None:
-        """The one object of that kind and name in the set, or None when absent or ambiguous."""
+    def named(self, kind: str, name, near: str | None = None) -> Obj | None:
+        """The object of that kind and name: the one in file `near` if there is exactly one
+        there, else the only one in the set; None when absent or ambiguous."""
         if self._by_kind is None:
             self._by_kind = {}
             for o in self.objs:
                 if o.name:
                     self._by_kind.setdefault((o.kind, o.name), []).append(o)
         found = self._by_kind.get((kind, name)) if type(name) is str else None
-        return found[0] if found and len(found) == 1 else None
+        if not found:
+            return None
+        if len(found) > 1 and near is not None:
+            found = [o for o in found if o.display == near]
+        return found[0] if len(found) == 1 else None
 
 
 def units(obj: Obj, lintset: LintSet | None = None) -> list[Unit]:

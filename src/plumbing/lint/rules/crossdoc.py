@@ -28,7 +28,7 @@ def _target(u, ref, kind="Task"):
         return None
     if ref.get("kind") not in (None, "", kind) or ref.get("apiVersion"):
         return None
-    return u.lintset.named(kind, nm(ref))
+    return u.lintset.named(kind, nm(ref), u.obj.display)
 
 
 def _callers(u):
@@ -40,9 +40,10 @@ def _callers(u):
                 yield path, t, d(obj.data.get("spec")), "Task", obj.name
     elif u.kind in ("TaskRun", "PipelineRun"):
         kind = "Task" if u.kind == "TaskRun" else "Pipeline"
-        obj = _target(u, u.spec.get(kind[0].lower() + kind[1:] + "Ref"), kind)
+        key = kind[0].lower() + kind[1:] + "Ref"
+        obj = _target(u, u.spec.get(key), kind)
         if obj is not None:
-            yield (), u.spec, d(obj.data.get("spec")), kind, obj.name
+            yield (key,), u.spec, d(obj.data.get("spec")), kind, obj.name
 
 
 @rule("ref-required-param-missing", "warning", ("Pipeline", "TaskRun", "PipelineRun"),

@@ -18,7 +18,7 @@ def _target_spec(u, key, kind):
         return inline
     ref = u.spec.get(key + "Ref")
     if type(ref) is dict and u.lintset is not None and not ref.get("resolver"):
-        obj = u.lintset.named(kind, ref.get("name"))
+        obj = u.lintset.named(kind, ref.get("name"), u.obj.display)
         if obj is not None:
             return d(obj.data.get("spec"))
     return None
@@ -111,7 +111,7 @@ def optional_mismatch(u):
             spec = t.get("taskSpec") if type(t.get("taskSpec")) is dict else None
             ref = t.get("taskRef")
             if spec is None and type(ref) is dict and u.lintset is not None and not ref.get("resolver"):
-                obj = u.lintset.named("Task", ref.get("name"))
+                obj = u.lintset.named("Task", ref.get("name"), u.obj.display)
                 spec = d(obj.data.get("spec")) if obj is not None else None
             if spec is None:
                 continue
@@ -136,7 +136,7 @@ def stepaction_params(u):
         ref = st.get("ref")
         if type(ref) is not dict or ref.get("resolver"):
             continue
-        obj = u.lintset.named("StepAction", ref.get("name"))
+        obj = u.lintset.named("StepAction", ref.get("name"), u.obj.display)
         if obj is None:
             continue
         declared = {nm(p): p for _, p in dicts(d(obj.data.get("spec")), "params")}
