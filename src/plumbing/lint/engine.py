@@ -302,8 +302,10 @@ def _is_patch(data: dict) -> bool:
 # --- the repository's own config files -------------------------------------------------------
 
 def _plumbing_root(fs: str) -> tuple[Path, str] | None:
+    """(root, path relative to it) for a file of a plumbing repository: plumbing.yaml beside a
+    releases/ folder, releases/*.yaml, images/<name>/image.yaml."""
     p = Path(fs).resolve()
-    if p.name == "plumbing.yaml":
+    if p.name == "plumbing.yaml" and (p.parent / "releases").is_dir():
         return p.parent, "plumbing.yaml"
     if p.parent.name == "releases" and (p.parent.parent / "plumbing.yaml").is_file():
         return p.parent.parent, f"releases/{p.name}"
