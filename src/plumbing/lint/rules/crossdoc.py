@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from plumbing.lint.model import d, dicts, l, param_type, nm, sv
 from plumbing.lint.registry import rule
-from plumbing.lint.rules.pipeline import all_tasks, dep_strings
+from plumbing.lint.rules.pipeline import all_tasks, task_ref_uses
 from plumbing.lint.vars import task_refs, walk_strings
 
 TASK = """
@@ -101,10 +101,10 @@ def result_undeclared(u):
             results[t["name"]] = {nm(r) for _, r in dicts(spec, "results")}
     if not results:
         return
-    places = [(path + sub, text) for path, t in all_tasks(u) for sub, text in dep_strings(t)]
-    for i, r in dicts(u.spec, "results"):
-        places.extend(walk_strings(r.get("value"), ("results", i, "value")))
-    for path, text in places:
-        for r in task_refs(text):
-            if r.what == "results" and r.task in results and r.result not in results[r.task]:
-                yield path, f"$({r.expr}): task {r.task!r} declares no result {r.result!r}"
+    uses = [(path + sub, r) for path, sub, r in task_ref_uses(u)]
+    for i, res in dicts(u.spec, "results"):
+        for path, text in walk_strings(res.get("value"), ("results", i, "value")):
+            uses.extend((path, r) for r in task_refs(text))
+    for path, r in uses:
+        if r.what == "results" and r.task in results and r.result not in results[r.task]:
+            yield path, f"$({r.expr}): task {r.task!r} declares no result {r.result!r}"

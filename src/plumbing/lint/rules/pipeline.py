@@ -56,6 +56,14 @@ def dep_strings(t):
             yield from walk_strings(ts.get(key), ("taskSpec", key))
 
 
+def task_ref_uses(u):
+    """(task path, sub path, TaskRef) for every task reference in tasks' and finally tasks'
+    params, matrix, when and inline steps/sidecars (shared by the DAG and result rules)."""
+    return u.cached("task_ref_uses", lambda u: [
+        (path, sub, r) for path, t in all_tasks(u) for sub, text in dep_strings(t)
+        if "$(tasks." in text or "$(finally." in text for r in task_refs(text)])
+
+
 @rule("pipeline-spec-empty", "error", P, tekton="PIPELINE-SPEC-EMPTY,FINALLY-REQUIRES-TASKS",
       doc="""A Pipeline spec with nothing in it is rejected, and so is one with `finally` tasks
     but no `tasks`. (A spec with only params is accepted by Tekton; this rule accepts it too.)""",
@@ -305,16 +313,17 @@ def result_value(u):
 def _deps(u):
     """task name -> [(dep, path, how)] from runAfter and result references."""
     out = {}
+    index = {}
     for i, t in dicts(u.spec, "tasks"):
-        n = nm(t)
-        deps = out.setdefault(n if type(n) is str else f"#{i}", [])
+        n = nm(t) or f"#{i}"
+        index[("tasks", i)] = n
+        deps = out.setdefault(n, [])
         for k, a in enumerate(l(t.get("runAfter"))):
             if type(a) is str:
                 deps.append((a, ("tasks", i, "runAfter", k), "runAfter"))
-        for sub, text in dep_strings(t):
-            for r in task_refs(text):
-                if r.what == "results":
-                    deps.append((r.task if r.scope == "tasks" else None, ("tasks", i) + sub, r))
+    for path, sub, r in task_ref_uses(u):
+        if path[0] == "tasks" and r.what == "results":
+            out[index[path]].append((r.task if r.scope == "tasks" else None, path + sub, r))
     return out
 
 
@@ -329,27 +338,21 @@ def dag_missing(u):
     dag = names(u, "tasks")
     children = {nm(t) for _, t in all_tasks(u)
                 if t.get("pipelineRef") is not None or t.get("pipelineSpec") is not None}
-    if children:
-        for path, t in all_tasks(u):
-            for sub, text in dep_strings(t):
-                for r in task_refs(text):
-                    if r.what == "results" and r.task in children:
-                        yield path + sub, f"$({r.expr}): {r.task!r} runs a child pipeline; " \
-                                          "its results cannot be referenced"
     for i, t in dicts(u.spec, "tasks"):
         for k, a in enumerate(l(t.get("runAfter"))):
             if type(a) is str and a not in dag:
                 yield ("tasks", i, "runAfter", k), f"runAfter {a!r} is not a task in tasks"
-        for sub, text in dep_strings(t):
-            for r in task_refs(text):
-                if r.what == "results" and (r.scope == "finally" or r.task not in dag):
-                    yield ("tasks", i) + sub, f"$({r.expr}) names {r.task!r}, which is not a task in tasks"
-    for i, t in dicts(u.spec, "finally"):
-        for sub, text in dep_strings(t):
-            for r in task_refs(text):
-                if r.what == "results" and (r.scope == "finally" or r.task not in dag):
-                    yield ("finally", i) + sub, f"$({r.expr}): finally tasks may only use results " \
-                                                "of tasks in tasks"
+    for path, sub, r in task_ref_uses(u):
+        if r.what != "results":
+            continue
+        if r.scope == "finally" or r.task not in dag:
+            if path[0] == "tasks":
+                yield path + sub, f"$({r.expr}) names {r.task!r}, which is not a task in tasks"
+            else:
+                yield path + sub, f"$({r.expr}): finally tasks may only use results of tasks in tasks"
+        elif r.task in children:
+            yield path + sub, f"$({r.expr}): {r.task!r} runs a child pipeline; its results " \
+                              "cannot be referenced"
 
 
 @rule("dag-cycle", "error", P, tekton="DAG-CYCLE", doc="""The tasks' dependencies (runAfter and
