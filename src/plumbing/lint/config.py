@@ -9,9 +9,8 @@ An unknown rule id or value is a config error (exit 2) naming the line and colum
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from pathlib import Path
-
 from plumbing.findings import ConfigError, SEVERITIES
 
 CONFIG_NAME = ".plumbing-lint.yaml"
@@ -36,11 +35,12 @@ def load_settings(path: str | None) -> Settings:
     from plumbing.yamlpos import YamlSyntaxError, load_one
 
     if path is None:
-        if not Path(CONFIG_NAME).is_file():
+        if not os.path.isfile(CONFIG_NAME):
             return Settings()
         path = CONFIG_NAME
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     try:

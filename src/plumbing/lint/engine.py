@@ -6,7 +6,6 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from yaml import MappingNode, ScalarNode
 
@@ -62,17 +61,21 @@ def expand(paths: list[str]) -> list[tuple[str, str | None]]:
     return out
 
 
-def _kustomize_patches(files: list[tuple[str, str | None]]) -> set[str]:
+def _kustomize_patches(files: list[tuple[str, str | None]], explicit: set[str]) -> set[str]:
     """Files named as patches by a kustomization beside or above them: partial objects."""
     import yaml
 
     patches: set[str] = set()
-    dirs = {os.path.dirname(f) for _, f in files if f}
+    known = {f for _, f in files if f}  # every *.yaml/*.yml of a walked folder is in here
+    dirs = {os.path.dirname(f) for f in known}
     seen = set()
     for folder in dirs:
         for name in KUSTOMIZATIONS:
             k = os.path.join(folder, name)
-            if k in seen or not os.path.isfile(k):
+            # a walked folder's kustomization.yaml is already listed: stat only the others
+            if k in seen or (k not in known and name != "Kustomization" and folder not in explicit):
+                continue
+            if not os.path.isfile(k):
                 continue
             seen.add(k)
             try:
@@ -119,7 +122,8 @@ def _suppressions(f: _File) -> None:
 
 def read_inputs(paths: list[str], stdin=None):
     inputs = expand(paths)
-    patches = _kustomize_patches(inputs)
+    explicit = {os.path.dirname(p) for p in paths if p != "-" and not os.path.isdir(p)}
+    patches = _kustomize_patches(inputs, explicit)
     files = []
     for display, fs in inputs:
         if fs is None:
@@ -301,9 +305,11 @@ def _is_patch(data: dict) -> bool:
 
 # --- the repository's own config files -------------------------------------------------------
 
-def _plumbing_root(fs: str) -> tuple[Path, str] | None:
+def _plumbing_root(fs: str):
     """(root, path relative to it) for a file of a plumbing repository: plumbing.yaml beside a
     releases/ folder, releases/*.yaml, images/<name>/image.yaml."""
+    from pathlib import Path  # only for files that look like config: keeps start-up cheap
+
     p = Path(fs).resolve()
     if p.name == "plumbing.yaml" and (p.parent / "releases").is_dir():
         return p.parent, "plumbing.yaml"
@@ -340,7 +346,9 @@ _repo_cache: dict = {}
 
 
 def _repo_findings(f: _File, fs: str) -> list[Finding]:
-    from plumbing.config import check_repo, read_yaml, schema_findings, SCHEMA_DIR
+    from pathlib import Path
+
+    from plumbing.config import SCHEMA_DIR, check_repo, read_yaml, schema_findings
 
     root, rel = _plumbing_root(fs)
     out = []
