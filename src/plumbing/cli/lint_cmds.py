@@ -21,12 +21,18 @@ class _DefaultToCheck(click.Group):
         self.commands["check"].format_help(ctx, formatter)
 
 
+class _Check(click.Command):
+    def format_usage(self, ctx, formatter):
+        path = ctx.parent.command_path if ctx.parent else ctx.command_path
+        formatter.write_usage(path, " ".join(self.collect_usage_pieces(ctx)))
+
+
 @click.group(cls=_DefaultToCheck)
 def lint():
     """Lint Tekton YAML and the repository's config."""
 
 
-@lint.command("check", hidden=True)
+@lint.command("check", cls=_Check, hidden=True)
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
               show_default=True, help="text, one JSON array, or GitHub workflow annotations.")
