@@ -10,6 +10,7 @@ from plumbing.lint.registry import all_rules
 
 RULES = all_rules()
 ENGINE_RULES = {"file-read", "internal-error", "plumbing-config", "release-config", "image-config",
+                "cronjob-config",
                 "config-unsafe-value", "config-unpinned-image", "config-read"}
 TEKTON = sorted(r for r in RULES if r not in ENGINE_RULES)
 
@@ -129,3 +130,21 @@ def test_internal_error_fixture(lint_text, monkeypatch):
     found = lint_text(RULES["step-name-duplicate"].bad).findings
     assert "internal-error" in {f.rule for f in found}
     assert "step-name-duplicate" in {f.rule for f in found}
+
+
+def test_cronjob_config_fixture(tmp_path, repo_root):
+    from plumbing.config import SCHEMA_DIR
+    from plumbing.lint.engine import lint_paths
+
+    if not (SCHEMA_DIR / "cronjob.yaml").is_file():
+        pytest.skip("src/plumbing/schemas/cronjob.yaml is not there")
+    root = _repo(tmp_path, repo_root)
+    (root / "cronjobs").mkdir()
+    target = root / "cronjobs" / "job.yaml"
+    target.write_text("description: d\nschedule: '0 1 * * *'\nnamespace: ci\ncommand: [x]\n"
+                      "deadline: 15m\n")
+    assert lint_paths([str(target)]).findings == []
+    target.write_text("description: d\nschedule: '0 1 * * *'\nnamespace: elsewhere\ncommand: [x]\n"
+                      "deadline: 15m\n")
+    found = lint_paths([str(target)]).findings
+    assert [(f.rule, f.line) for f in found] == [("cronjob-config", 3)]

@@ -318,6 +318,9 @@ def _plumbing_root(fs: str):
     if (p.name == "image.yaml" and p.parent.parent.name == "images"
             and (p.parent.parent.parent / "plumbing.yaml").is_file()):
         return p.parent.parent.parent, f"images/{p.parent.name}/image.yaml"
+    if p.parent.name == "cronjobs" and (p.parent.parent / "plumbing.yaml").is_file() \
+            and (p.parent.parent / "releases").is_dir():
+        return p.parent.parent, f"cronjobs/{p.name}"
     return None
 
 
@@ -326,7 +329,7 @@ def _is_repo_file(fs: str) -> bool:
         return False
     name = os.path.basename(fs)
     if name not in ("plumbing.yaml", "image.yaml") and os.path.basename(os.path.dirname(
-            os.path.abspath(fs))) != "releases":
+            os.path.abspath(fs))) not in ("releases", "cronjobs"):
         return False
     hit = _plumbing_root(fs)
     if hit is None:
@@ -346,19 +349,40 @@ _repo_cache: dict = {}
 
 
 def _repo_findings(f: _File, fs: str) -> list[Finding]:
+    """Findings for one of the repository's config files, from the loaders the CLI and the
+    Pulumi program use (plumbing.config, plumbing.images, plumbing.infra.jobs), so the checks
+    are the same ones; only the findings for this file are kept."""
     from pathlib import Path
 
     from plumbing.config import SCHEMA_DIR, check_repo, read_yaml, schema_findings
 
     root, rel = _plumbing_root(fs)
-    out = []
+    if root not in _repo_cache:
+        _repo_cache[root] = check_repo(root)
+    repo, repo_findings = _repo_cache[root]
+    out = None
     if rel.startswith("images/"):
-        if not (SCHEMA_DIR / "image.yaml").is_file():
-            return []
-        doc, errs = read_yaml(Path(fs), rel)
-        out = errs + (schema_findings(doc, "image.yaml", rel, "image-config") if doc else [])
+        try:
+            from plumbing.images import check_images
+
+            if repo is not None:
+                out = check_images(root, repo.org)[1]
+        except (ImportError, TypeError, AttributeError, KeyError):
+            out = None
+        if out is None:  # no usable org config: the schema alone
+            doc, out = read_yaml(Path(fs), rel)
+            if doc is not None and (SCHEMA_DIR / "image.yaml").is_file():
+                out = schema_findings(doc, "image.yaml", rel, "image-config")
+    elif rel.startswith("cronjobs/"):
+        try:
+            from plumbing.infra.jobs import check_jobs
+
+            out = check_jobs(root)[1]
+        except (ImportError, TypeError, AttributeError, KeyError):
+            doc, out = read_yaml(Path(fs), rel)
+            if doc is not None and (SCHEMA_DIR / "cronjob.yaml").is_file():
+                out = schema_findings(doc, "cronjob.yaml", rel, "cronjob-config")
     else:
-        if root not in _repo_cache:
-            _repo_cache[root] = check_repo(root)[1]
-        out = [x for x in _repo_cache[root] if x.path == rel]
-    return [Finding(f.display, x.line, x.column, x.severity, x.rule, x.message) for x in out]
+        out = repo_findings
+    return [Finding(f.display, x.line, x.column, x.severity, x.rule, x.message)
+            for x in out if x.path == rel]

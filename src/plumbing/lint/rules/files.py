@@ -19,7 +19,9 @@ rule("internal-error", "warning", (), doc="""A rule failed on a document. This i
 
 _REPO_DOC = """Checked by the same loader and yamale schema as `release check`
     (src/plumbing/schemas/), with line and column for every error. Detected by path: a
-    plumbing.yaml holding `organisation:`, releases/*.yaml beside it, images/<name>/image.yaml."""
+    plumbing.yaml beside a releases/ folder, releases/*.yaml, images/<name>/image.yaml and
+    cronjobs/<name>.yaml; the images and cronjobs files also get their loaders' cross-field
+    checks."""
 rule("plumbing-config", "error", (), doc="plumbing.yaml, the organisation's config. " + _REPO_DOC,
      fix="Follow the schema in src/plumbing/schemas/plumbing.yaml.",
      bad="organisation: 3\n", good="")(_none)
@@ -28,6 +30,8 @@ rule("release-config", "error", (), doc="releases/<project>.yaml, one released p
      good="")(_none)
 rule("image-config", "error", (), doc="images/<name>/image.yaml, one CI image. " + _REPO_DOC,
      fix="Follow the schema in src/plumbing/schemas/image.yaml.")(_none)
+rule("cronjob-config", "error", (), doc="cronjobs/<name>.yaml, one scheduled job. " + _REPO_DOC,
+     fix="Follow the schema in src/plumbing/schemas/cronjob.yaml.")(_none)
 rule("config-unsafe-value", "error", (), doc="""A config string holds `$(` (which Tekton would
     substitute) or a control character. """ + _REPO_DOC, fix="Remove the `$(` or the control character.")(_none)
 rule("config-unpinned-image", "error", (), doc="""A tool image in plumbing.yaml is not pinned by
