@@ -48,14 +48,24 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 
 
 def _index_node(node, path, index, key_node):
-    index[path] = _mark(key_node)
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode):
-                _index_node(v, path + (k.value,), index, k)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index_node(item, path + (i,), index, item)
+    """Map every path under `node` to its position. Iterative, and each node is visited once,
+    so neither deep nesting nor a recursive alias (`&a [*a]`) can exhaust the stack."""
+    seen = set()
+    stack = [(node, path, key_node)]
+    while stack:
+        node, path, key_node = stack.pop()
+        if path not in index:
+            index[path] = _mark(key_node)
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode):
+                    stack.append((v, path + (k.value,), k))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                stack.append((item, path + (i,), item))
 
 
 class YamlSyntaxError(Exception):
@@ -124,7 +134,7 @@ class _Slow(Exception):
     pass
 
 
-def _fast(node, memo):
+def _fast(node, memo, active):
     """Data for `node`, equal to what SafeLoader builds, for the common tags; _Slow otherwise."""
     t = type(node)
     tag = node.tag
@@ -135,19 +145,26 @@ def _fast(node, memo):
         if f is None:
             raise _Slow
         return f(node)
-    got = memo.get(id(node))
+    key = id(node)
+    got = memo.get(key)
     if got is not None:
+        if key in active:  # an alias to a collection that contains it
+            raise YamlSyntaxError("recursive alias: the document contains itself", *_mark(node))
         return got
     if t is yaml.MappingNode and tag == _MAP:
-        out = memo[id(node)] = {}
+        out = memo[key] = {}
+        active.add(key)
         for k, v in node.value:
             if type(k) is not yaml.ScalarNode or k.tag != _STR:
                 raise _Slow  # merge keys, non-string keys: let PyYAML do it
-            out[k.value] = _fast(v, memo)
+            out[k.value] = _fast(v, memo, active)
+        active.discard(key)
         return out
     if t is yaml.SequenceNode and tag == _SEQ:
-        out = memo[id(node)] = []
-        out.extend(_fast(x, memo) for x in node.value)
+        out = memo[key] = []
+        active.add(key)
+        out.extend(_fast(x, memo, active) for x in node.value)
+        active.discard(key)
         return out
     raise _Slow
 
@@ -157,7 +174,7 @@ def construct(node, loader=None):
     if node is None:
         return None
     try:
-        return _fast(node, {})
+        return _fast(node, {}, set())
     except _Slow:
         pass
     except RecursionError:

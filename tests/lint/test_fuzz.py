@@ -103,3 +103,34 @@ def test_random_text(tmp_path, text):
     path.write_text(text, encoding="utf-8")
     result = lint_paths([str(path)])
     assert all(f.line >= 1 and f.column >= 1 for f in result.findings)
+
+
+ODD_INPUTS = {
+    "deep.yaml": "a: " + "[" * 3000 + "]" * 3000 + "\n",
+    "recursive.yaml": "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: t}\nspec: &a {steps: [*a]}\n",
+    "alias.yaml": "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: t}\nspec:\n"
+                  "  steps: [&s {name: a, image: x}, {<<: *s, name: b}]\n  sidecars: [*s, *s]\n",
+    "nul.yaml": "apiVersion: tekton.dev/v1\nkind: Task\nspec:\n  steps:\n    - image: \0\n",
+    "tags.yaml": "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: !!binary aGk=}\n"
+                 "spec: {steps: [{image: 2001-12-14, name: !custom x}]}\n",
+    "keys.yaml": "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n"
+                 "  tasks: [{? [a]: b, name: x}]\n",
+    "empty.yaml": "",
+    "scalar.yaml": "just a string\n---\n- a list\n---\n~\n",
+}
+
+
+def test_odd_inputs_are_findings_not_crashes(tmp_path):
+    for name, text in ODD_INPUTS.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    result = lint_paths([str(tmp_path)])
+    assert result.files == len(ODD_INPUTS)
+    assert [f.format() for f in result.findings if f.rule == "internal-error"] == []
+    by_file = {}
+    for f in result.findings:
+        by_file.setdefault(Path(f.path).name, set()).add(f.rule)
+    assert by_file["deep.yaml"] == {"yaml-syntax"}
+    assert by_file["recursive.yaml"] == {"yaml-syntax"}
+    assert by_file["nul.yaml"] == {"yaml-syntax"}
+    assert "alias.yaml" not in by_file
+    assert "empty.yaml" not in by_file and "scalar.yaml" not in by_file
