@@ -48,24 +48,33 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 
 
 def _index_node(node, path, index, key_node):
-    """Map every path under `node` to its position. Iterative, and each node is visited once,
-    so neither deep nesting nor a recursive alias (`&a [*a]`) can exhaust the stack."""
-    seen = set()
-    stack = [(node, path, key_node)]
-    while stack:
-        node, path, key_node = stack.pop()
+    """Map every path under `node` to its position, in document order. Iterative, so deep
+    nesting cannot exhaust the stack; an alias is indexed again under its own path (it points at
+    the anchor's text), except inside itself (`&a [*a]`) or past _INDEX_LIMIT entries."""
+    stack = [(node, path, key_node, None)]
+    while stack and len(index) < _INDEX_LIMIT:
+        node, path, key_node, parents = stack.pop()
         if path not in index:
             index[path] = _mark(key_node)
-        if id(node) in seen:
+        if not isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
             continue
-        seen.add(id(node))
+        chain = parents
+        while chain is not None:  # on its own ancestor chain: a recursive alias
+            if chain[0] is node:
+                break
+            chain = chain[1]
+        if chain is not None:
+            continue
+        link = (node, parents)
         if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                if isinstance(k, yaml.ScalarNode):
-                    stack.append((v, path + (k.value,), k))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                stack.append((item, path + (i,), item))
+            items = [(v, path + (k.value,), k, link) for k, v in node.value
+                     if isinstance(k, yaml.ScalarNode)]
+        else:
+            items = [(item, path + (i,), item, link) for i, item in enumerate(node.value)]
+        stack.extend(reversed(items))
+
+
+_INDEX_LIMIT = 500_000
 
 
 class YamlSyntaxError(Exception):
@@ -134,7 +143,10 @@ class _Slow(Exception):
     pass
 
 
-def _fast(node, memo, active):
+_EXPANSION_LIMIT = 2_000_000  # nodes after alias expansion ("billion laughs" guard)
+
+
+def _fast(node, memo, active, budget):
     """Data for `node`, equal to what SafeLoader builds, for the common tags; _Slow otherwise."""
     t = type(node)
     tag = node.tag
@@ -150,23 +162,29 @@ def _fast(node, memo, active):
     if got is not None:
         if key in active:  # an alias to a collection that contains it
             raise YamlSyntaxError("recursive alias: the document contains itself", *_mark(node))
+        budget[0] -= budget[1].get(key, 1)
+        if budget[0] < 0:
+            raise YamlSyntaxError("aliases expand to too many nodes", *_mark(node))
         return got
+    before = budget[0]
+    budget[0] -= 1
     if t is yaml.MappingNode and tag == _MAP:
         out = memo[key] = {}
         active.add(key)
         for k, v in node.value:
             if type(k) is not yaml.ScalarNode or k.tag != _STR:
                 raise _Slow  # merge keys, non-string keys: let PyYAML do it
-            out[k.value] = _fast(v, memo, active)
-        active.discard(key)
-        return out
-    if t is yaml.SequenceNode and tag == _SEQ:
+            out[k.value] = _fast(v, memo, active, budget)
+    elif t is yaml.SequenceNode and tag == _SEQ:
         out = memo[key] = []
         active.add(key)
-        out.extend(_fast(x, memo, active) for x in node.value)
-        active.discard(key)
-        return out
-    raise _Slow
+        for x in node.value:  # a loop, not a comprehension: one stack frame per level
+            out.append(_fast(x, memo, active, budget))
+    else:
+        raise _Slow
+    active.discard(key)
+    budget[1][key] = before - budget[0]
+    return out
 
 
 def construct(node, loader=None):
@@ -174,7 +192,7 @@ def construct(node, loader=None):
     if node is None:
         return None
     try:
-        return _fast(node, {}, set())
+        return _fast(node, {}, set(), [_EXPANSION_LIMIT, {}])
     except _Slow:
         pass
     except RecursionError:
