@@ -147,7 +147,9 @@ _EXPANSION_LIMIT = 2_000_000  # nodes after alias expansion ("billion laughs" gu
 
 
 def _fast(node, memo, active, budget):
-    """Data for `node`, equal to what SafeLoader builds, for the common tags; _Slow otherwise."""
+    """Data for `node`, equal to what SafeLoader builds, for the common tags; _Slow otherwise.
+    `budget` = [nodes left, sizes memo]: only aliases spend it (by the size of what they repeat),
+    so a plain document pays nothing for the "billion laughs" guard."""
     t = type(node)
     tag = node.tag
     if t is yaml.ScalarNode:
@@ -162,12 +164,10 @@ def _fast(node, memo, active, budget):
     if got is not None:
         if key in active:  # an alias to a collection that contains it
             raise YamlSyntaxError("recursive alias: the document contains itself", *_mark(node))
-        budget[0] -= budget[1].get(key, 1)
+        budget[0] -= _size(node, budget[1])
         if budget[0] < 0:
             raise YamlSyntaxError("aliases expand to too many nodes", *_mark(node))
         return got
-    before = budget[0]
-    budget[0] -= 1
     if t is yaml.MappingNode and tag == _MAP:
         out = memo[key] = {}
         active.add(key)
@@ -183,8 +183,23 @@ def _fast(node, memo, active, budget):
     else:
         raise _Slow
     active.discard(key)
-    budget[1][key] = before - budget[0]
     return out
+
+
+def _size(node, sizes) -> int:
+    """Nodes under `node` once aliases are expanded (memoised; called only for aliases)."""
+    key = id(node)
+    got = sizes.get(key)
+    if got is not None:
+        return got
+    if type(node) is yaml.MappingNode:
+        n = 1 + sum(_size(v, sizes) for _, v in node.value)
+    elif type(node) is yaml.SequenceNode:
+        n = 1 + sum(_size(v, sizes) for v in node.value)
+    else:
+        n = 1
+    sizes[key] = n
+    return n
 
 
 def construct(node, loader=None):
