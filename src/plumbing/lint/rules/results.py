@@ -101,3 +101,27 @@ def step_result_ref(u):
             m = _STEP_RESULT_REF.match(e.strip())
             if m and m.group(1) not in declared:
                 yield ("steps", i, "script"), f"$({e}): the step declares no result {m.group(1)!r}"
+
+
+@rule("result-ref-undeclared-unchecked", "warning", "Task", doc="""`$(results.<name>.path)` outside
+    a step's script (args, command, env values, workingDir) must also name a declared result;
+    Tekton only checks scripts, and the path would point at a result nobody reads.""",
+      stricter="Tekton checks result references only in script (quirk 3).",
+      fix="Declare the result under spec.results, or fix the name.",
+      bad=task("results: [{name: digest}]\nsteps: [{name: s, image: alpine, args: ['--out=$(results.digets.path)']}]"),
+      good=task("results: [{name: digest}]\nsteps: [{name: s, image: alpine, args: ['--out=$(results.digest.path)']}]"))
+def result_ref_unchecked(u):
+    from plumbing.lint.vars import walk_strings
+
+    declared = {nm(r) for _, r in dicts(u.spec, "results")}
+    for i, st in dicts(u.spec, "steps"):
+        for k in ("args", "command", "env", "workingDir"):
+            for path, text in walk_strings(st.get(k), ("steps", i, k)):
+                if "$(results." not in text:
+                    continue
+                for e in exprs(text):
+                    m = _RESULT_REF.match(e.strip())
+                    if m:
+                        name = m.group(1).strip("[]'\"")
+                        if name not in declared:
+                            yield path, f"$({e}): the Task declares no result {name!r}"

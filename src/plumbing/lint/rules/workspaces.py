@@ -150,3 +150,37 @@ def binding_dup(u):
         if key in seen:
             yield path + ("name",), f"workspace {n!r} is bound twice"
         seen.add(key)
+
+
+_WS_VARS = ("path", "bound", "claim", "volume")
+
+
+@rule("workspace-ref-undeclared", "warning", ("Task", "Pipeline"), doc="""In a Task's steps,
+    `$(workspaces.<name>.path)` (also `.bound`, `.claim`, `.volume`) must name a workspace the
+    Task declares, and in a Pipeline's tasks `$(workspaces.<name>.bound)` one the Pipeline
+    declares; otherwise the text is left unsubstituted and the step fails at run time. (Other
+    workspace variables in pipeline task params are passed through to the Task, which
+    substitutes them with its own workspaces, so they are not checked.)""",
+      stricter="Tekton does not check workspace references at admission.",
+      fix="Declare the workspace, or fix its name.",
+      bad=task("workspaces: [{name: source}]\nsteps: [{name: s, image: alpine, workingDir: $(workspaces.src.path)}]"),
+      good=task("workspaces: [{name: source}]\nsteps: [{name: s, image: alpine, workingDir: $(workspaces.source.path)}]"))
+def workspace_ref(u):
+    from plumbing.lint.vars import exprs, walk_strings
+
+    declared = {nm(w) for _, w in dicts(u.spec, "workspaces")}
+    if u.embedded and u.kind == "Task":
+        return  # an embedded taskSpec may use propagated workspaces
+    keys = ("steps", "sidecars", "stepTemplate", "volumes") if u.kind == "Task" else ("tasks", "finally")
+    for key in keys:
+        for path, text in walk_strings(u.spec.get(key), (key,)):
+            if "$(workspaces." not in text:
+                continue
+            if u.kind == "Pipeline" and "taskSpec" in path:
+                continue  # the embedded task's own workspaces
+            for e in exprs(text):
+                parts = e.strip().split(".")
+                wanted = _WS_VARS if u.kind == "Task" else ("bound",)
+                if len(parts) == 3 and parts[0] == "workspaces" and parts[2] in wanted \
+                        and parts[1] not in declared:
+                    yield path, f"$({e}) names workspace {parts[1]!r}, which is not declared"
