@@ -62,7 +62,8 @@ def expand(paths: list[str]) -> list[tuple[str, str | None]]:
 
 
 def _kustomize_patches(files: list[tuple[str, str | None]], explicit: set[str]) -> set[str]:
-    """Files named as patches by a kustomization beside or above them: partial objects."""
+    """Files named as patches (patches, patchesStrategicMerge, patchesJson6902) by a
+    kustomization in any linted folder: partial objects, skipped like other non-objects."""
     import yaml
 
     patches: set[str] = set()
