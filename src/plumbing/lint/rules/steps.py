@@ -254,3 +254,29 @@ def stepaction_image(u):
 def stepaction_script_command(u):
     if u.spec.get("script") and u.spec.get("command"):
         yield ("command",), "a StepAction cannot have both script and command"
+
+
+_MERGE_KEYS = {"env": "name", "volumeMounts": "mountPath", "volumeDevices": "devicePath",
+               "ports": "containerPort", "envFrom": None}
+
+
+@rule("step-template-merge", "error", "Task", tekton="TASK-STEPTEMPLATE-MERGE", doc="""With a
+    stepTemplate, Tekton merges every step onto it with a strategic merge patch before validating,
+    and the merge fails when a list entry lacks its merge key: env entries need `name`,
+    volumeMounts `mountPath`, volumeDevices `devicePath`, ports `containerPort`.""",
+      fix="Give every such entry its key.",
+      bad=task("stepTemplate: {env: [{name: A, value: '1'}]}\nsteps: [{name: s, image: alpine, env: [{value: '2'}]}]"),
+      good=task("stepTemplate: {env: [{name: A, value: '1'}]}\nsteps: [{name: s, image: alpine, env: [{name: B, value: '2'}]}]"))
+def step_template_merge(u):
+    tmpl = u.spec.get("stepTemplate")
+    if type(tmpl) is not dict:
+        return
+    holders = [(("stepTemplate",), tmpl)] + [(("steps", i), st) for i, st in dicts(u.spec, "steps")]
+    for path, st in holders:
+        for key, merge_key in _MERGE_KEYS.items():
+            if merge_key is None:
+                continue
+            for j, item in enumerate(l(st.get(key))):
+                if type(item) is dict and item.get(merge_key) in (None, ""):
+                    yield path + (key, j), f"{key} entry without {merge_key}: merging the step " \
+                                           "with stepTemplate fails"
