@@ -210,3 +210,24 @@ def test_plumbing_yaml_without_releases_is_not_the_org_config(repo_root):
     """The yamale schema src/plumbing/schemas/plumbing.yaml is plain YAML, not a config to check."""
     res = invoke([str(repo_root / "src" / "plumbing" / "schemas")])
     assert " 0 errors" in res.output, res.output
+
+
+def test_console_script_end_to_end(tmp_path, bad):
+    """Through the real `plumbing` entry point (lazy registration in plumbing.cli.main)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).parent / "plumbing"
+    if not exe.exists():
+        pytest.skip("the plumbing console script is not installed in this environment")
+    proc = subprocess.run([str(exe), "lint", "--format", "json", str(bad)], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    assert {f["rule"] for f in json.loads(proc.stdout)} == {"step-name-format", "task-param-undeclared"}
+    cfg = tmp_path / "bad-config.yaml"
+    cfg.write_text("rules: {nope: off}\n")
+    proc = subprocess.run([str(exe), "lint", "--config", str(cfg), str(bad)], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
