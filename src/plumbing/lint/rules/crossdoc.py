@@ -108,3 +108,36 @@ def result_undeclared(u):
     for path, r in uses:
         if r.what == "results" and r.task in results and r.result not in results[r.task]:
             yield path, f"$({r.expr}): task {r.task!r} declares no result {r.result!r}"
+
+
+@rule("ref-param-type-mismatch", "warning", ("Pipeline", "TaskRun", "PipelineRun"),
+      tekton="RT-PARAM-TYPE-MISMATCH,RT-PARAM-OBJECT-KEYS", cross=True, doc="""A param passed to a
+    Task or Pipeline in the linted set must have the declared type's shape (a list for array, a
+    mapping for object, else a string; a string holding a `$(...)` reference may feed any type),
+    and an object value must give every declared key. Tekton fails the run when it starts.""",
+      fix="Pass a value of the declared type.",
+      bad=TASK + "apiVersion: tekton.dev/v1\nkind: TaskRun\nmetadata: {name: r}\nspec:\n  taskRef: {name: build}\n  params: [{name: url, value: [a, b]}]\n  workspaces: [{name: source, emptyDir: {}}]\n",
+      good=TASK + "apiVersion: tekton.dev/v1\nkind: TaskRun\nmetadata: {name: r}\nspec:\n  taskRef: {name: build}\n  params: [{name: url, value: a}]\n  workspaces: [{name: source, emptyDir: {}}]\n")
+def param_type_mismatch(u):
+    from plumbing.lint.model import value_shape
+
+    for path, caller, spec, kind, name in _callers(u):
+        declared = {nm(p): p for _, p in dicts(spec, "params")}
+        base = path[:-1] if path and path[-1] in ("taskRef", "pipelineRef") else path
+        for j, p in dicts(caller, "params"):
+            target = declared.get(nm(p))
+            if target is None or "value" not in p:
+                continue
+            value = p["value"]
+            want, shape = param_type(target), value_shape(value)
+            if shape == "string" and type(value) is str and "$(" in value:
+                continue
+            if want in ("string", "array", "object") and shape != want:
+                yield base + ("params", j, "value"), f"{kind} {name!r} declares {nm(p)!r} " \
+                                                     f"as {want}, but a{'n' if shape[0] in 'ao' else ''} " \
+                                                     f"{shape} is passed"
+            elif want == "object" and shape == "object":
+                missing = sorted(set(d(target.get("properties"))) - set(value))
+                if missing:
+                    yield base + ("params", j, "value"), f"{kind} {name!r} needs key(s) " \
+                                                         f"{', '.join(missing)} in {nm(p)!r}"
