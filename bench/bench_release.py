@@ -32,7 +32,8 @@ def main() -> int:
     bindir = Path(sys.executable).parent
     release = str(bindir / "release")
     out = tempfile.mkdtemp(prefix="bench-release-")
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "0"}
+    # Use bytecode caches as a normal install does (any value of this variable disables them).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     cmds = {
         "release nightly": [release, "nightly", "pipeline", "--revision", SHA, "--out", out],
         "import yaml, jinja2": [sys.executable, "-c", "import yaml, jinja2"],

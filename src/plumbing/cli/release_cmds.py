@@ -71,14 +71,19 @@ def full(project, version, revision, previous, out, output, apply, no_follow, lo
 
 @click.command()
 @click.argument("projects", nargs=-1)
+@click.option("--write", "write", type=click.Path(file_okay=False), default=None,
+              help="Also write each render to DIR/<project>-<mode>/, e.g. for `plumbing lint DIR`.")
 @_output
 @root_option
 @exits
-def check(projects, output, root):
-    """Validate the config and render every (or each named) project in both modes; write nothing."""
+def check(projects, write, output, root):
+    """Validate the config and render every (or each named) project in both modes.
+
+    Writes nothing unless --write is given.
+    """
     from plumbing.release.command import run_check
 
-    return run_check(projects, root=root, output=output)
+    return run_check(projects, root=root, output=output, write=write)
 
 
 @click.command("list")

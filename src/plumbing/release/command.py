@@ -82,7 +82,7 @@ def _display(path: str) -> str:
         return str(p)
 
 
-def run_check(projects, *, root=None, output="text", stdout=None) -> int:
+def run_check(projects, *, root=None, output="text", write=None, stdout=None) -> int:
     """Everything `release nightly|full` checks, for every project and mode, writing nothing."""
     stdout = stdout or sys.stdout
     root_path = Path(root).resolve() if root else find_root()
@@ -94,7 +94,9 @@ def run_check(projects, *, root=None, output="text", stdout=None) -> int:
             for mode, kwargs in (("nightly", {"revision": "0" * 40}),
                                  ("full", {"revision": "0" * 40, "version": "v0.0.0"})):
                 try:
-                    render_release(repo, make_plan(repo, name, mode, **kwargs))
+                    rendered = render_release(repo, make_plan(repo, name, mode, **kwargs))
+                    if write:
+                        write_release(repo, rendered, Path(write) / f"{name}-{mode}")
                     results.append({"project": name, "mode": mode, "ok": True})
                 except PlumbingError as exc:
                     results.append({"project": name, "mode": mode, "ok": False, "error": str(exc)})
