@@ -7,10 +7,12 @@ start-up cheap is what lets `release nightly` stay within 2x of importing yaml a
 from __future__ import annotations
 
 import importlib
+import sys
 
 import click
 
 from plumbing import __version__
+from plumbing.findings import EXIT_FAILED, one_line
 
 # command name -> "module:attribute" (module relative to plumbing.cli)
 RELEASE_COMMANDS = {
@@ -43,6 +45,23 @@ class LazyGroup(click.Group):
     def __init__(self, *args, lazy: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
         self.lazy = lazy
+
+    def main(self, args=None, prog_name=None, **extra):
+        """Click's own errors (unknown option, missing argument) as one line, exit 2."""
+        extra.pop("standalone_mode", None)
+        try:
+            code = super().main(args, prog_name, standalone_mode=False, **extra)
+        except click.exceptions.UsageError as exc:
+            path = exc.ctx.command_path if exc.ctx else (prog_name or self.name)
+            click.echo(f"{path}: {one_line(exc.format_message())} (see {path} --help)", err=True)
+            sys.exit(exc.exit_code)
+        except click.exceptions.ClickException as exc:
+            click.echo(f"{prog_name or self.name}: {one_line(exc.format_message())}", err=True)
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("aborted", err=True)
+            sys.exit(EXIT_FAILED)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(self.lazy))
