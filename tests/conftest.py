@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -13,6 +14,14 @@ sys.path.append(str(Path(__file__).resolve().parent))
 
 # One fake-gcs-server for the whole run, whichever folders use it.
 from gcs_server import fault_proxy, gcs_bucket_url, gcs_server  # noqa: E402,F401  (fixtures)
+
+from hypothesis import settings  # noqa: E402
+
+# CI (CI=true) explores the same examples on every run, so a landing never hinges on luck;
+# locally each run draws new ones. No per-example deadline: the machines are shared and slow.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = (ROOT / ".." / "shared").resolve()
