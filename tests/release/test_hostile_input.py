@@ -104,6 +104,7 @@ def test_hostile_config_value(text, field):
 @example(text="---", flag="project")  # click's own usage errors are one line too
 @example(text="--out", flag="project")
 @example(text="-", flag="--date")
+@example(text="", flag="--date")  # an empty date is not "today"
 def test_hostile_flag(text, flag):
     assume(text not in ("-h", "--help"))  # asking for help is not an error
     out = Path(tempfile.mkdtemp(prefix="hostile-out-")) / "out"

@@ -23,50 +23,40 @@ _previous = click.option("--previous", metavar="VERSION",
                          help="The highest version already released; latest/ moves only above it.")
 
 
-def _run(project, mode, *, root, out, output, apply, no_follow, logs, **kwargs) -> int:
+def _release_options(fn):
+    """The options `nightly` and `full` share, outermost last."""
+    for option in (exits, root_option, _logs, _follow, _apply, _output, _out, _previous):
+        fn = option(fn)
+    return fn
+
+
+def _run(project, mode, *, no_follow, **kwargs) -> int:
     from plumbing.release.command import run_release
 
-    return run_release(project, mode, root=root, out=out, output=output, apply=apply,
-                       follow=not no_follow, logs=logs, **kwargs)
+    return run_release(project, mode, follow=not no_follow, **kwargs)
 
 
 @click.command()
 @click.argument("project")
 @_revision
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="The nightly's date [default: today, UTC].")
-@_previous
-@_out
-@_output
-@_apply
-@_follow
-@_logs
-@root_option
-@exits
-def nightly(project, revision, day, previous, out, output, apply, no_follow, logs, root):
+@_release_options
+def nightly(project, **options):
     """Plan a nightly release of PROJECT: version vYYYYMMDD-<commit>, nightly bucket and registry.
 
     Without --revision the tip of the project's default branch is resolved with git ls-remote.
     """
-    return _run(project, "nightly", root=root, out=out, output=output, apply=apply,
-                no_follow=no_follow, logs=logs, revision=revision, day=day, previous=previous)
+    return _run(project, "nightly", **options)
 
 
 @click.command()
 @click.argument("project")
 @click.option("--version", "version", metavar="vX.Y.Z", required=True, help="The release version.")
 @click.option("--revision", metavar="SHA", required=True, help="The 40-hex commit to release.")
-@_previous
-@_out
-@_output
-@_apply
-@_follow
-@_logs
-@root_option
-@exits
-def full(project, version, revision, previous, out, output, apply, no_follow, logs, root):
+@_release_options
+def full(project, **options):
     """Plan a full release vX.Y.Z of PROJECT from an exact commit."""
-    return _run(project, "full", root=root, out=out, output=output, apply=apply,
-                no_follow=no_follow, logs=logs, revision=revision, version=version, previous=previous)
+    return _run(project, "full", **options)
 
 
 @click.command()

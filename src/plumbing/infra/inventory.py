@@ -13,7 +13,8 @@ from pathlib import Path
 from plumbing.findings import ConfigError
 
 
-def _get(d, *path):
+def get_path(d, *path):
+    """d[path[0]][path[1]]..., or None where the path leaves the mappings."""
     for key in path:
         if not isinstance(d, dict):
             return None
@@ -33,16 +34,16 @@ def key_inputs(r: dict) -> str:
         return ""
     if t == "gcp:container/cluster:Cluster":
         return (f"name={i.get('name')} location={i.get('location')} "
-                f"workloadPool={_get(i, 'workloadIdentityConfig', 'workloadPool')} "
-                f"releaseChannel={_get(i, 'releaseChannel', 'channel')} legacyAbac={i.get('enableLegacyAbac')} "
+                f"workloadPool={get_path(i, 'workloadIdentityConfig', 'workloadPool')} "
+                f"releaseChannel={get_path(i, 'releaseChannel', 'channel')} legacyAbac={i.get('enableLegacyAbac')} "
                 f"shieldedNodes={i.get('enableShieldedNodes')}")
     if t == "gcp:container/nodePool:NodePool":
-        return (f"machineType={_get(i, 'nodeConfig', 'machineType')} "
-                f"autoscaling={_get(i, 'autoscaling', 'minNodeCount')}..{_get(i, 'autoscaling', 'maxNodeCount')} "
-                f"workloadMetadata={_get(i, 'nodeConfig', 'workloadMetadataConfig', 'mode')}")
+        return (f"machineType={get_path(i, 'nodeConfig', 'machineType')} "
+                f"autoscaling={get_path(i, 'autoscaling', 'minNodeCount')}..{get_path(i, 'autoscaling', 'maxNodeCount')} "
+                f"workloadMetadata={get_path(i, 'nodeConfig', 'workloadMetadataConfig', 'mode')}")
     if t == "gcp:storage/bucket:Bucket":
         return (f"name={i.get('name')} uniformAccess={i.get('uniformBucketLevelAccess')} "
-                f"versioning={_get(i, 'versioning', 'enabled')} lifecycleRules={len(i.get('lifecycleRules') or [])}")
+                f"versioning={get_path(i, 'versioning', 'enabled')} lifecycleRules={len(i.get('lifecycleRules') or [])}")
     if "IAMMember" in t:
         where = i.get("bucket") or i.get("serviceAccountId") or i.get("project") or ""
         return f"{i.get('role')} -> {i.get('member')} on {where}"
@@ -54,10 +55,10 @@ def key_inputs(r: dict) -> str:
         return f"file={i.get('file') or i.get('files')}"
     if t == "kubernetes:batch/v1:CronJob":
         spec = i.get("spec") or {}
-        pod = _get(spec, "jobTemplate", "spec", "template", "spec") or {}
+        pod = get_path(spec, "jobTemplate", "spec", "template", "spec") or {}
         cmd = " ".join((pod.get("containers") or [{}])[0].get("command") or [])
         return (f"{_k8s_name(i)} schedule={spec.get('schedule')!r} sa={pod.get('serviceAccountName')} "
-                f"deadline={_get(spec, 'jobTemplate', 'spec', 'activeDeadlineSeconds')}s run={cmd!r}")
+                f"deadline={get_path(spec, 'jobTemplate', 'spec', 'activeDeadlineSeconds')}s run={cmd!r}")
     if t.endswith(":Role") or t.endswith(":ClusterRole"):
         rules = "; ".join(f"{','.join(r.get('verbs') or [])} {','.join(r.get('resources') or [])}"
                           + (f" ({','.join(r['resourceNames'])})" if r.get("resourceNames") else "")
@@ -65,12 +66,12 @@ def key_inputs(r: dict) -> str:
         return f"{_k8s_name(i)} [{rules}]"
     if t.endswith("Binding"):
         subjects = ",".join(f"{s.get('namespace', '')}/{s.get('name')}" for s in i.get("subjects") or [])
-        return f"{_k8s_name(i)} {_get(i, 'roleRef', 'kind')}/{_get(i, 'roleRef', 'name')} -> {subjects}"
+        return f"{_k8s_name(i)} {get_path(i, 'roleRef', 'kind')}/{get_path(i, 'roleRef', 'name')} -> {subjects}"
     if t in ("kubernetes:core/v1:Secret", "kubernetes:core/v1:SecretPatch"):
-        keys = (_get(i, "metadata", "annotations", "plumbing.tekton.dev/config-keys") or "")
+        keys = (get_path(i, "metadata", "annotations", "plumbing.tekton.dev/config-keys") or "")
         return f"{_k8s_name(i)} from config {keys}".rstrip() if keys else _k8s_name(i)
     if t == "kubernetes:core/v1:ServiceAccount":
-        gsa = _get(i, "metadata", "annotations", "iam.gke.io/gcp-service-account")
+        gsa = get_path(i, "metadata", "annotations", "iam.gke.io/gcp-service-account")
         return _k8s_name(i) + (f" -> {gsa}" if gsa else "")
     if t == "kubernetes:core/v1:ConfigMapPatch":
         return f"{_k8s_name(i)} keys={','.join(sorted(i.get('data') or {}))}"

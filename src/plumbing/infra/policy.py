@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from plumbing.config import image_pin_problem
+from plumbing.infra.inventory import get_path
 
 PUBLIC_MEMBERS = {"allUsers", "allAuthenticatedUsers"}
 PUBLIC_ROLE = "roles/storage.objectViewer"
@@ -43,14 +44,6 @@ SECRET_PLACEHOLDER = "[secret]"
 
 def _label(r: dict) -> str:
     return f"{r['type']} {r['name']}"
-
-
-def _get(d, *path):
-    for key in path:
-        if not isinstance(d, dict):
-            return None
-        d = d.get(key)
-    return d
 
 
 def _members(inputs: dict) -> list[str]:
@@ -94,7 +87,7 @@ def no_cluster_admin(inventory: list[dict]) -> Iterator[str]:
     for r in inventory:
         if r["type"] not in BINDINGS:
             continue
-        ref = _get(r["inputs"], "roleRef", "name")
+        ref = get_path(r["inputs"], "roleRef", "name")
         if ref == "cluster-admin":
             yield f"{_label(r)}: binds cluster-admin"
         for subject in r["inputs"].get("subjects") or []:
@@ -122,8 +115,8 @@ def cronjobs(inventory: list[dict]) -> Iterator[str]:
         if r["type"] != CRONJOB:
             continue
         spec = r["inputs"].get("spec") or {}
-        job = _get(spec, "jobTemplate", "spec") or {}
-        pod = _get(job, "template", "spec") or {}
+        job = get_path(spec, "jobTemplate", "spec") or {}
+        pod = get_path(job, "template", "spec") or {}
         label = _label(r)
         if spec.get("concurrencyPolicy") != "Forbid":
             yield f"{label}: concurrencyPolicy must be Forbid, not {spec.get('concurrencyPolicy')!r}"
@@ -142,7 +135,7 @@ def cronjobs(inventory: list[dict]) -> Iterator[str]:
             res = c.get("resources") or {}
             for kind in ("requests", "limits"):
                 for what in ("cpu", "memory"):
-                    if not _get(res, kind, what):
+                    if not get_path(res, kind, what):
                         yield f"{label}: container {name} has no {kind}.{what}"
             sc = c.get("securityContext") or {}
             if not (sc.get("runAsNonRoot") or pod_sc.get("runAsNonRoot")):
@@ -161,7 +154,7 @@ def pinned_images(inventory: list[dict]) -> Iterator[str]:
     for r in inventory:
         path = POD_CARRIERS.get(r["type"])
         if path:
-            pod = _get(r["inputs"], *path) or {}
+            pod = get_path(r["inputs"], *path) or {}
             for c in (pod.get("containers") or []) + (pod.get("initContainers") or []):
                 image = c.get("image") or ""
                 problem = image_pin_problem(image) if image else "is empty"
@@ -216,20 +209,20 @@ def cluster_hardening(inventory: list[dict]) -> Iterator[str]:
     for r in inventory:
         i = r["inputs"]
         if r["type"] == "gcp:container/cluster:Cluster":
-            if not _get(i, "workloadIdentityConfig", "workloadPool"):
+            if not get_path(i, "workloadIdentityConfig", "workloadPool"):
                 yield f"{_label(r)}: Workload Identity is off (workloadIdentityConfig.workloadPool)"
             if i.get("enableLegacyAbac") is not False:
                 yield f"{_label(r)}: legacy ABAC must be explicitly off"
-            if not _get(i, "releaseChannel", "channel") or _get(i, "releaseChannel", "channel") == "UNSPECIFIED":
+            if not get_path(i, "releaseChannel", "channel") or get_path(i, "releaseChannel", "channel") == "UNSPECIFIED":
                 yield f"{_label(r)}: no release channel"
             if i.get("enableShieldedNodes") is not True:
                 yield f"{_label(r)}: shielded nodes are off"
         if r["type"] == "gcp:container/nodePool:NodePool":
-            if not _get(i, "autoscaling", "maxNodeCount"):
+            if not get_path(i, "autoscaling", "maxNodeCount"):
                 yield f"{_label(r)}: no autoscaling"
-            if _get(i, "nodeConfig", "workloadMetadataConfig", "mode") != "GKE_METADATA":
+            if get_path(i, "nodeConfig", "workloadMetadataConfig", "mode") != "GKE_METADATA":
                 yield f"{_label(r)}: node metadata is exposed to pods (workloadMetadataConfig.mode GKE_METADATA)"
-            if _get(i, "nodeConfig", "shieldedInstanceConfig", "enableSecureBoot") is not True:
+            if get_path(i, "nodeConfig", "shieldedInstanceConfig", "enableSecureBoot") is not True:
                 yield f"{_label(r)}: secure boot is off"
 
 
@@ -238,11 +231,11 @@ def bucket_settings(inventory: list[dict]) -> Iterator[str]:
     for r in inventory:
         if r["type"] != BUCKET:
             continue
-        kind = _get(r["inputs"], "labels", "plumbing")
-        if kind == "release" and _get(r["inputs"], "versioning", "enabled") is not True:
+        kind = get_path(r["inputs"], "labels", "plumbing")
+        if kind == "release" and get_path(r["inputs"], "versioning", "enabled") is not True:
             yield f"{_label(r)}: the release bucket must have object versioning"
         if kind == "nightly" and not any(
-                _get(rule, "action", "type") == "Delete" and _get(rule, "condition", "age")
+                get_path(rule, "action", "type") == "Delete" and get_path(rule, "condition", "age")
                 for rule in r["inputs"].get("lifecycleRules") or []):
             yield f"{_label(r)}: the nightly bucket needs a lifecycle rule deleting old nightlies"
 
@@ -294,11 +287,11 @@ def coverage(inventory: list[dict], expected: list) -> list[str]:
         spec = hits[0]["inputs"].get("spec") or {}
         if spec.get("schedule") != job.schedule:
             out.append(f"{_label(hits[0])}: schedule {spec.get('schedule')!r} differs from {job.source} ({job.schedule!r})")
-        containers = _get(spec, "jobTemplate", "spec", "template", "spec", "containers") or []
+        containers = get_path(spec, "jobTemplate", "spec", "template", "spec", "containers") or []
         commands = [c.get("command") for c in containers]
         if list(job.command) not in commands:
             out.append(f"{_label(hits[0])}: does not run {' '.join(job.command)!r}")
-        if _get(spec, "jobTemplate", "spec", "template", "spec", "serviceAccountName") != job.service_account:
+        if get_path(spec, "jobTemplate", "spec", "template", "spec", "serviceAccountName") != job.service_account:
             out.append(f"{_label(hits[0])}: must run as {job.service_account}")
     for (ns, name), hits in sorted(found.items()):
         for r in hits:

@@ -19,7 +19,7 @@ def run_release(project: str, mode: str, *, root=None, out=None, output="text", 
     stdout = stdout or sys.stdout
     repo = load_repo(root)
     try:
-        when = parse_date(day) if day else None
+        when = parse_date(day) if day is not None else None
     except VersionError as exc:
         raise PlumbingError(str(exc)) from None
     plan = make_plan(repo, project, mode, revision=revision, version=version, previous=previous, day=when)
