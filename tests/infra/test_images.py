@@ -47,7 +47,7 @@ def test_the_plumbing_image_is_declared():
 def test_plumbing_dockerfile_is_what_the_cluster_needs():
     text = (ROOT / "images" / "plumbing" / "Dockerfile").read_text()
     assert "FROM python:3.11" in text and "slim" in text
-    assert '.[gcs,cluster]' in text
+    assert '.[gcs,cluster,notify]' in text
     for path in ("plumbing.yaml", "releases/", "tasks/", "pipelines/"):
         assert f"COPY {path}" in text
     assert "PLUMBING_ROOT=/opt/plumbing" in text
