@@ -76,9 +76,10 @@ def dashboard(out_dir, upload, now, limit, root):
 @root_option
 @exits
 def record(project, version, status, run, commit, started, finished, run_url, bucket, root):
-    """Write <bucket>/<project>/previous/<version>/outcome.json: how one release run ended.
+    """Record how one release run ended, for the status page.
 
-    Run by the release pipeline's finally task; read by `plumbing dashboard`.
+    Writes <bucket>/<project>/previous/<version>/outcome.json. Run by the release pipeline's
+    finally task; read by `plumbing dashboard`.
     """
     from plumbing.config import load_repo
     from plumbing.findings import ConfigError
