@@ -101,3 +101,18 @@ def test_derive_cli(tmp_path):
 def test_unreadable_file_is_one_line(tmp_path, missing):
     result = CliRunner().invoke(verify_cmd, ["x", "--file", str(tmp_path / missing), "--repo", REPO, "--package", PKG])
     assert result.exit_code == 2 and "cannot read" in result.output
+
+
+def test_verify_in_the_task_form_reads_repo_from_env_and_package_from_refs(tmp_path):
+    """`release verify-images EXPECTED... --file release.yaml`, as the issue writes it, inside a
+    step where ko's KO_DOCKER_REPO is set."""
+    f = tmp_path / "release.yaml"
+    f.write_text(release_yaml({"controller": D1, "webhook": D2}))
+    ok = CliRunner().invoke(verify_cmd, ["controller", "webhook", "nop", "--file", str(f)],
+                            env={"KO_DOCKER_REPO": REPO})
+    assert ok.exit_code == 0, ok.output
+    missing = CliRunner().invoke(verify_cmd, ["controller", "webhook", "nop", "events", "--file", str(f)],
+                                 env={"KO_DOCKER_REPO": REPO})
+    assert missing.exit_code == 1 and "missing image events" in missing.output
+    no_repo = CliRunner().invoke(verify_cmd, ["controller", "--file", str(f)], env={"KO_DOCKER_REPO": None})
+    assert no_repo.exit_code == 2 and "--repo" in no_repo.output

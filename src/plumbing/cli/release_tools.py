@@ -22,8 +22,10 @@ def _read(path: str) -> str:
 @click.argument("expected", nargs=-1, required=True)
 @click.option("--file", "file", required=True, type=click.Path(dir_okay=False),
               help="The release.yaml ko wrote.")
-@click.option("--repo", "repo", required=True, help="KO_DOCKER_REPO: images under it count as built.")
-@click.option("--package", help="The Go package (for preserve-import-paths naming).")
+@click.option("--repo", "repo", envvar="KO_DOCKER_REPO", required=True, show_envvar=True,
+              help="KO_DOCKER_REPO: images under it count as built.")
+@click.option("--package", help="The Go package (preserve-import-paths naming) [default: read "
+              "from the built references].")
 @click.option("--naming", type=click.Choice(["preserve-import-paths", "base-import-paths"]),
               default="preserve-import-paths", show_default=True)
 @click.option("--version", help="Every built image must carry this tag.")
@@ -39,11 +41,16 @@ def verify_images(expected, file, repo, package, naming, version, images_result)
     from plumbing.release.images import check_images
     from plumbing.release.plan import image_ref
 
+    from plumbing.release.images import built_package
+
     names = [n for arg in expected for n in arg.split()]
+    text = _read(file)
     if naming == "preserve-import-paths" and not package:
-        raise PlumbingError("--package is needed with preserve-import-paths naming")
+        package = built_package(text, repo)
+        if package is None:
+            raise PlumbingError(f"{file}: cannot tell the Go package from its image references; pass --package")
     wanted = {n: image_ref(repo, package or "", n, naming) for n in names}
-    result = check_images(_read(file), wanted, repo, version)
+    result = check_images(text, wanted, repo, version)
     for problem in result.problems():
         click.echo(f"{file}: {problem}", err=True)
     if not result.ok:

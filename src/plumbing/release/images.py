@@ -63,6 +63,17 @@ class ImageCheck:
         return "\n".join(pinned) + ("\n" if pinned else "")
 
 
+def built_package(text: str, prefix: str) -> str | None:
+    """The Go package ko preserved in the image paths under `prefix` (`<prefix>/<pkg>/cmd/x`),
+    when every such reference names the same one."""
+    packages = set()
+    for ref in find_refs(text):
+        rest = ref.repo[len(prefix) + 1:] if ref.repo.startswith(prefix.rstrip("/") + "/") else None
+        if rest and "/cmd/" in rest:
+            packages.add(rest.split("/cmd/", 1)[0])
+    return packages.pop() if len(packages) == 1 else None
+
+
 def check_images(text: str, expected: dict[str, str], prefix: str, version: str | None = None) -> ImageCheck:
     """Compare the images under `prefix` in release.yaml with the configured ones.
 
