@@ -139,9 +139,16 @@ def test_access(repo):
         {"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["get"],
          "resourceNames": [repo.org["service_accounts"]["nightly"]]}]
     sas = {r["inputs"]["metadata"]["name"]: r["inputs"] for r in of_type(children, ":ServiceAccount")}
-    for runner in repo.org["service_accounts"].values():
-        assert runner not in roles, f"{runner} runs tasks and needs no Kubernetes API access"
-        assert sas[runner]["automountServiceAccountToken"] is False
+    ci_runner = repo.org["service_accounts"]["ci"]
+    assert ci_runner not in roles, "the PR runner runs untrusted code and gets no Kubernetes API access"
+    assert sas[ci_runner]["automountServiceAccountToken"] is False
+    for mode in ("nightly", "release"):
+        runner = repo.org["service_accounts"][mode]
+        # only what `release logs RUN --upload` in the pipeline's finally reads
+        assert roles[runner] == [
+            {"apiGroups": ["tekton.dev"], "resources": ["pipelineruns"], "verbs": ["get"]},
+            {"apiGroups": ["tekton.dev"], "resources": ["taskruns"], "verbs": ["get", "list"]},
+            {"apiGroups": [""], "resources": ["pods", "pods/log"], "verbs": ["get"]}]
     for binding in of_type(children, "v1:RoleBinding"):
         assert binding["inputs"]["roleRef"]["kind"] == "Role"
         assert binding["inputs"]["roleRef"]["name"] == binding["inputs"]["metadata"]["name"]

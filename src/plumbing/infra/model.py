@@ -37,6 +37,14 @@ def launch_rules(runner: str) -> list[dict]:
     ]
 
 
+# What a release run's own pods need: `release logs RUN --upload` in the pipeline's finally reads
+# its PipelineRun, the TaskRuns and their pods' logs, in its own namespace, and nothing more.
+RUN_LOG_RULES = (
+    {"api_groups": ["tekton.dev"], "resources": ["pipelineruns"], "verbs": ["get"]},
+    {"api_groups": ["tekton.dev"], "resources": ["taskruns"], "verbs": ["get", "list"]},
+    {"api_groups": [""], "resources": ["pods", "pods/log"], "verbs": ["get"]},
+)
+
 # What a Triggers EventListener for PR webhooks needs in its namespace, spelled out.
 TRIGGERS_RULES = (
     {"api_groups": ["triggers.tekton.dev"],
@@ -115,12 +123,14 @@ def identities(repo, images: dict, jobs: dict) -> list[Identity]:
     ns, sa = org["namespaces"], org["service_accounts"]
     out = [
         Identity(sa["nightly"], "nightly", ns["nightly"], "runs nightly release PipelineRuns",
-                 gcp=True, buckets={"nightly": "writer", "logs": "writer"}),
+                 gcp=True, buckets={"nightly": "writer", "logs": "writer"},
+                 rules=[dict(r) for r in RUN_LOG_RULES]),
         Identity(sa["nightly"] + LAUNCHER_SUFFIX, "nightly", ns["nightly"],
                  "the nightly CronJobs: create and read PipelineRuns", gcp=True, buckets={"nightly": "reader"},
                  rules=launch_rules(sa["nightly"])),
         Identity(sa["release"], "release", ns["release"], "runs full release PipelineRuns",
-                 gcp=True, buckets={"release": "writer", "logs": "writer"}),
+                 gcp=True, buckets={"release": "writer", "logs": "writer"},
+                 rules=[dict(r) for r in RUN_LOG_RULES]),
         Identity(sa["ci"], "ci", ns["ci"], "runs PR check PipelineRuns (untrusted code: no access)"),
         Identity(PR_TRIGGERS, "ci", ns["ci"], "the PR webhook EventListener",
                  rules=[dict(r) for r in TRIGGERS_RULES], cluster_rules=[dict(r) for r in TRIGGERS_CLUSTER_RULES]),
