@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from timing import ROOT, alternate, bench_env, report
+
 CATALOG = (ROOT / ".." / "shared" / "corpus" / "catalog").resolve()
 
 BARE = """
@@ -36,12 +34,6 @@ for root, dirs, files in os.walk(sys.argv[1]):
                     pass
 print(n)
 """
-
-
-def timed(cmd, env, cwd=ROOT) -> tuple[float, bytes]:
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
-    return time.perf_counter() - start, proc.stdout
 
 
 def install_tekton_lint() -> Path | None:
@@ -69,8 +61,7 @@ def main() -> int:
         return 2
     files = sorted(str(p) for p in CATALOG.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
     plumbing = str(Path(sys.executable).parent / "plumbing")
-    # an installed package has its bytecode cached: let this run write it, then warm up
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = bench_env()
     cmds = {
         "plumbing lint": [plumbing, "lint", "--format", "json", str(CATALOG)],
         "bare CSafeLoader parse": [sys.executable, "-c", BARE, str(CATALOG)],
@@ -83,18 +74,9 @@ def main() -> int:
             cwd = Path(tempfile.mkdtemp(prefix="bench-tl-cwd-"))  # no .tektonlintrc around
             env["TL_CACHE_DIR"] = cache
             cmds["tekton-lint"] = ["node", str(script), "--no-color", "--format", "json", *files]
-    outputs = {}
-    for name, cmd in cmds.items():  # warm the page cache and the bytecode caches
-        outputs[name] = timed(cmd, env, cwd)[1]
-    times = {name: [] for name in cmds}
-    for _ in range(args.runs):
-        for name, cmd in cmds.items():  # alternate, so drift hits all equally
-            times[name].append(timed(cmd, env, cwd)[0])
-    med = {name: statistics.median(t) for name, t in times.items()}
+    times, outputs = alternate(cmds, args.runs, env, cwd)
     print(f"{len(files)} files under {CATALOG}")
-    for name, value in med.items():
-        print(f"{name:<24} median {value * 1000:7.1f} ms over {args.runs} runs "
-              f"(min {min(times[name]) * 1000:.1f}, max {max(times[name]) * 1000:.1f})")
+    med = report(times)
     mine = json.loads(outputs["plumbing lint"] or b"[]")
     sev = {s: sum(1 for f in mine if f["severity"] == s) for s in ("error", "warning")}
     print(f"plumbing lint findings: {len(mine)} ({sev['error']} errors, {sev['warning']} warnings)")
