@@ -130,11 +130,18 @@ def check_object(doc, source: str) -> None:
                           f"everything rendered is {TEKTON_V1}")
 
 
-def render_template(repo, template: str, **context) -> list[dict]:
-    """Render one repo template with the org config and a header; return its checked documents."""
+def render_checked(repo, template: str, **context) -> tuple[str, list[dict]]:
+    """Render one repo template with the org config and a header: the text, and its documents
+    parsed back and checked (the text is only ever written after this check)."""
     context.setdefault("org", repo.org)
     context.setdefault("header", header([template, "plumbing.yaml"], repo.root))
-    return parse_rendered(render_text(repo.root, template, **context), template)
+    text = render_text(repo.root, template, **context)
+    return text, parse_rendered(text, template)
+
+
+def render_template(repo, template: str, **context) -> list[dict]:
+    """Render one repo template; return its checked documents."""
+    return render_checked(repo, template, **context)[1]
 
 
 def content_hash(obj) -> str:

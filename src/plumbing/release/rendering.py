@@ -10,8 +10,9 @@ import yaml
 from plumbing.config import Repo
 from plumbing.findings import CheckFailed
 from plumbing.release.plan import Plan
+from plumbing.graph import write_svg
 from plumbing.render import (content_hash, dump_documents, embed_tasks, header, plumbing_commit,
-                             render_template)
+                             render_checked)
 
 TASK_DIR = "tasks"
 PIPELINE = "pipelines/release.yaml.j2"
@@ -26,6 +27,7 @@ class RenderedRelease:
     pipelinerun: dict
     config: dict
     sources: list[str]
+    texts: dict[str, str]  # the checked template output, written as rendered (comments kept)
 
 
 def task_templates(root: Path) -> list[str]:
@@ -36,14 +38,18 @@ def render_release(repo: Repo, plan: Plan) -> RenderedRelease:
     project = repo.project(plan.project)
     context = {"project": project, "plan": plan.as_dict()}
     tasks: dict[str, dict] = {}
+    task_texts = []
     sources = task_templates(repo.root)
     for template in sources:
-        for doc in render_template(repo, template, **context):
+        text, docs = render_checked(repo, template, **context)
+        for doc in docs:
             if doc.get("kind") != "Task":
                 raise CheckFailed(f"{template}: error rendered-object renders a {doc.get('kind')}, not a Task")
             tasks[doc["metadata"]["name"]] = doc
-    (pipeline,) = _one(render_template(repo, PIPELINE, **context), PIPELINE, "Pipeline")
-    (run,) = _one(render_template(repo, PIPELINERUN, **context), PIPELINERUN, "PipelineRun")
+        task_texts.append(text)
+    pipeline_text, docs = render_checked(repo, PIPELINE, **context)
+    (pipeline,) = _one(docs, PIPELINE, "Pipeline")
+    (run,) = _one(render_checked(repo, PIPELINERUN, **context)[1], PIPELINERUN, "PipelineRun")
     spec = embed_tasks(pipeline, tasks)
     run["spec"]["pipelineSpec"] = spec
     annotations = run["metadata"].setdefault("annotations", {})
@@ -54,7 +60,8 @@ def render_release(repo: Repo, plan: Plan) -> RenderedRelease:
     return RenderedRelease(plan=plan, tasks=tasks, pipeline=pipeline, pipelinerun=run,
                            config={"organisation": repo.org, "project": project},
                            sources=[*sources, PIPELINE, PIPELINERUN, "plumbing.yaml",
-                                    f"releases/{plan.project}.yaml"])
+                                    f"releases/{plan.project}.yaml"],
+                           texts={"pipeline.yaml": pipeline_text, "tasks.yaml": "---\n".join(task_texts)})
 
 
 def _one(docs, template, kind):
@@ -69,8 +76,7 @@ def write_release(repo: Repo, rendered: RenderedRelease, out_dir: Path) -> list[
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
         "pipelinerun.yaml": dump_documents([rendered.pipelinerun], head),
-        "pipeline.yaml": dump_documents([rendered.pipeline], head),
-        "tasks.yaml": dump_documents(list(rendered.tasks.values()), head),
+        **rendered.texts,
         "config.yaml": head + "\n# The effective (fully defaulted) config of this release.\n"
         + yaml.safe_dump(rendered.config, sort_keys=False, allow_unicode=True),
     }
@@ -79,12 +85,7 @@ def write_release(repo: Repo, rendered: RenderedRelease, out_dir: Path) -> list[
         path = out_dir / name
         path.write_text(text, encoding="utf-8")
         written.append(path)
-    try:
-        from plumbing.graph import write_svg
-    except ImportError:  # the graph module is optional until it lands
-        write_svg = None
-    if write_svg is not None:
-        path = out_dir / "graph.svg"
-        write_svg(rendered.pipeline, path)
-        written.append(path)
+    path = out_dir / "graph.svg"
+    write_svg(rendered.pipeline, path)
+    written.append(path)
     return written
