@@ -117,3 +117,25 @@ def test_load_repo_raises_one_line_with_count(scratch_repo):
 def test_unknown_project_lists_known(repo_root):
     with pytest.raises(ConfigError, match="known projects: chains, cli, dashboard"):
         load_repo(repo_root).project("pipelines")
+
+
+def test_a_clean_verdict_is_remembered_by_content(scratch_repo, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first = load_repo(scratch_repo)
+    markers = list((tmp_path / "cache" / "plumbing").glob("config-ok-*/*"))
+    assert len(markers) == 1
+    again = load_repo(scratch_repo)  # from the remembered verdict
+    assert again.org == first.org and again.projects == first.projects
+    # any change to a file is a new key: checked again, and a bad file is never remembered
+    path = scratch_repo / "releases" / "cli.yaml"
+    path.write_text(path.read_text().replace("images: [tkn]", "images: [tkn, 42]"))
+    with pytest.raises(ConfigError, match="images.1"):
+        load_repo(scratch_repo)
+    assert len(list((tmp_path / "cache" / "plumbing").glob("config-ok-*/*"))) == 1
+
+
+def test_no_cache_where_home_is_read_only(scratch_repo, tmp_path, monkeypatch):
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file, not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    assert load_repo(scratch_repo).project("cli")["images"] == ["tkn"]

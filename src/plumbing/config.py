@@ -340,12 +340,65 @@ def _schedule_clashes(schedules) -> list[Finding]:
 
 
 def load_repo(root: str | os.PathLike | None = None) -> Repo:
-    """The checked, effective config; ConfigError (exit 2) naming every problem otherwise."""
+    """The checked, effective config; ConfigError (exit 2) naming every problem otherwise.
+
+    Checking is a pure function of the files' bytes (and this code's), so a clean verdict is
+    remembered under their hash: the next run with the same files skips yamale and the
+    cross-field checks, which are a good part of a `release nightly`'s time.
+    """
     root_path = Path(root).resolve() if root else find_root()
+    key = _verdict_key(root_path)
+    marker = _verdict_dir() / key if key else None
+    if marker is not None and marker.exists():
+        repo = _load_checked_before(root_path)
+        if repo is not None:
+            return repo
     repo, findings = check_repo(root_path)
     errors = [f for f in findings if f.severity == "error"]
     if errors or repo is None:
         first = errors[0].format() if errors else f"{ORG_FILE}: unusable"
         more = f" (and {len(errors) - 1} more; run `release check`)" if len(errors) > 1 else ""
         raise ConfigError(first + more, findings=errors)
+    if marker is not None:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:
+            pass  # no cache where the home folder is read-only; the next run checks again
     return repo
+
+
+def _config_files(root: Path) -> list[Path]:
+    return [root / ORG_FILE, *sorted((root / RELEASES_DIR).glob("*.y*ml"))]
+
+
+def _verdict_dir() -> Path:
+    from plumbing import __version__
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "plumbing" / f"config-ok-{__version__}"
+
+
+def _verdict_key(root: Path) -> str | None:
+    """sha256 over the config files, the schemas and this module; None if one is unreadable."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    try:
+        for path in (Path(__file__), *sorted(SCHEMA_DIR.glob("*.yaml")), *_config_files(root)):
+            data = path.read_bytes()
+            digest.update(f"{path.name}\0{len(data)}\0".encode())
+            digest.update(data)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _load_checked_before(root: Path) -> Repo | None:
+    """The effective config of files that passed every check before (same bytes)."""
+    docs = [read_yaml(path, path.name)[0] for path in _config_files(root)]
+    if any(doc is None or not isinstance(doc.data, dict) for doc in docs):
+        return None
+    org = docs[0].data
+    projects = {doc.data["name"]: effective_project(doc.data, org) for doc in docs[1:]}
+    return Repo(root=root, org=org, projects=projects)
