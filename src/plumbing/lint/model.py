@@ -32,6 +32,21 @@ def nm(m):
     return v if type(v) is str else None
 
 
+def repeated(pairs, *, fold=None, empty=True):
+    """(key, name) for each item whose name repeats an earlier item's. `pairs` are (key, mapping)
+    as dicts() gives them; `fold` compares names case-insensitively where Tekton does; unnamed
+    items are skipped, and so are empty names unless `empty`."""
+    seen = set()
+    for key, item in pairs:
+        n = nm(item)
+        if n is None or (not n and not empty):
+            continue
+        k = fold(n) if fold else n
+        if k in seen:
+            yield key, n
+        seen.add(k)
+
+
 def sv(m, key):
     """m[key] when it is a string, else None."""
     v = m.get(key) if type(m) is dict else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from plumbing.lint.model import d, dicts, l, param_type, value_shape, nm, sv
+from plumbing.lint.model import d, dicts, l, param_type, value_shape, nm, sv, repeated
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.steps import task
 from plumbing.lint.vars import exprs, param_ref, param_refs, walk_strings
@@ -85,13 +85,8 @@ def param_object_props(u):
       bad=task("params: [{name: a}, {name: a}]\n" + STEP % "a"),
       good=task("params: [{name: a}, {name: b}]\n" + STEP % "a"))
 def param_dup(u):
-    seen = set()
-    for i, p in dicts(u.spec, "params"):
-        n = nm(p)
-        if type(n) is str:
-            if n in seen:
-                yield ("params", i, "name"), f"param {n!r} is declared twice"
-            seen.add(n)
+    for i, n in repeated(dicts(u.spec, "params")):
+        yield ("params", i, "name"), f"param {n!r} is declared twice"
 
 
 @rule("param-name-format", "error", ("Task", "StepAction"), tekton="PARAM-NAME-FORMAT", doc="""Task param names

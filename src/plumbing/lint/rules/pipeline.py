@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plumbing.lint.model import d, dicts, l, s, nm, sv
+from plumbing.lint.model import d, dicts, l, s, nm, sv, repeated
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.params import pipeline
 from plumbing.lint.rules.steps import DNS1123_LABEL
@@ -96,13 +96,8 @@ def task_name_format(u):
       bad=pipeline("tasks: [{name: a, taskRef: {name: t}}]\nfinally: [{name: a, taskRef: {name: t}}]"),
       good=pipeline("tasks: [{name: a, taskRef: {name: t}}]\nfinally: [{name: b, taskRef: {name: t}}]"))
 def task_name_dup(u):
-    seen = set()
-    for path, t in all_tasks(u):
-        n = nm(t)
-        if type(n) is str and n:
-            if n in seen:
-                yield path + ("name",), f"task name {n!r} is used twice"
-            seen.add(n)
+    for path, n in repeated(all_tasks(u), empty=False):
+        yield path + ("name",), f"task name {n!r} is used twice"
 
 
 @rule("pipeline-task-ref-or-spec", "error", P, tekton="PIPELINE-TASK-REF-OR-SPEC", doc="""A
@@ -167,13 +162,8 @@ def task_on_error(u):
       good=pipeline("tasks: [{name: a, taskRef: {name: t}, params: [{name: x, value: '1'}]}]"))
 def task_param_dup(u):
     for path, t in all_tasks(u):
-        seen = set()
-        for j, p in dicts(t, "params"):
-            n = nm(p)
-            if type(n) is str:
-                if n in seen:
-                    yield path + ("params", j, "name"), f"param {n!r} is passed twice"
-                seen.add(n)
+        for j, n in repeated(dicts(t, "params")):
+            yield path + ("params", j, "name"), f"param {n!r} is passed twice"
 
 
 def _param_uses(u):

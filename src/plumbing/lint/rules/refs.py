@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from plumbing.lint.model import d, dicts, nm, sv
+from plumbing.lint.model import d, dicts, nm, sv, repeated
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.params import pipeline
 
@@ -79,10 +79,5 @@ def ref_name_format(u):
       good=pipeline("tasks: [{name: a, taskRef: {resolver: git, params: [{name: url, value: x}]}}]"))
 def ref_param_dup(u):
     for path, ref in all_refs(u):
-        seen = set()
-        for j, p in dicts(ref, "params"):
-            n = nm(p)
-            if type(n) is str:
-                if n.lower() in seen:
-                    yield path + ("params", j, "name"), f"resolver param {n!r} is passed twice"
-                seen.add(n.lower())
+        for j, n in repeated(dicts(ref, "params"), fold=str.lower):
+            yield path + ("params", j, "name"), f"resolver param {n!r} is passed twice"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plumbing.lint.model import d, dicts, l, nm, sv
+from plumbing.lint.model import d, dicts, l, nm, sv, repeated
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.decode import parse_duration
 from plumbing.lint.vars import task_refs, walk_strings
@@ -33,13 +33,8 @@ def ref_or_spec(u):
       bad=run("TaskRun", "taskRef: {name: t}\nparams: [{name: a, value: x}, {name: A, value: y}]"),
       good=run("TaskRun", "taskRef: {name: t}\nparams: [{name: a, value: x}]"))
 def param_dup(u):
-    seen = set()
-    for j, p in dicts(u.spec, "params"):
-        n = nm(p)
-        if type(n) is str:
-            if n.lower() in seen:
-                yield ("params", j, "name"), f"param {n!r} is passed twice"
-            seen.add(n.lower())
+    for j, n in repeated(dicts(u.spec, "params"), fold=str.lower):
+        yield ("params", j, "name"), f"param {n!r} is passed twice"
 
 
 def _spec_lists(u):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from plumbing.lint.model import d, dicts, l, s, nm, sv
+from plumbing.lint.model import d, dicts, l, s, nm, sv, repeated
 from plumbing.lint.registry import rule
 from plumbing.lint.vars import exprs
 
@@ -52,13 +52,8 @@ def step_name_format(u):
       bad=task("steps: [{name: a, image: alpine}, {name: a, image: alpine}]"),
       good=task("steps: [{name: a, image: alpine}, {name: b, image: alpine}]"))
 def step_name_dup(u):
-    seen = set()
-    for path, st in steps(u):
-        n = nm(st)
-        if type(n) is str and n:
-            if n in seen:
-                yield path + ("name",), f"step name {n!r} is used by an earlier step"
-            seen.add(n)
+    for path, n in repeated(steps(u), empty=False):
+        yield path + ("name",), f"step name {n!r} is used by an earlier step"
 
 
 @rule("step-image-required", "error", "Task", tekton="STEP-IMAGE-REQUIRED", doc="""A step without
@@ -224,13 +219,8 @@ def sidecar_script_command(u):
       bad=task("steps: [{name: s, image: alpine}]\nvolumes: [{name: v, emptyDir: {}}, {name: v, emptyDir: {}}]"),
       good=task("steps: [{name: s, image: alpine}]\nvolumes: [{name: v, emptyDir: {}}, {name: w, emptyDir: {}}]"))
 def volume_dup(u):
-    seen = set()
-    for i, v in dicts(u.spec, "volumes"):
-        n = nm(v)
-        if type(n) is str:
-            if n in seen:
-                yield ("volumes", i, "name"), f"volume {n!r} is declared twice"
-            seen.add(n)
+    for i, n in repeated(dicts(u.spec, "volumes")):
+        yield ("volumes", i, "name"), f"volume {n!r} is declared twice"
 
 
 def stepaction(body: str) -> str:

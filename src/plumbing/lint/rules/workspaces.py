@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 
-from plumbing.lint.model import d, dicts, l, nm, sv
+from plumbing.lint.model import d, dicts, l, nm, sv, repeated
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.params import pipeline
 from plumbing.lint.rules.runs import run
@@ -141,15 +141,9 @@ def binding_source(u):
       bad=run("TaskRun", "taskRef: {name: t}\nworkspaces: [{name: w, emptyDir: {}}, {name: w, emptyDir: {}}]"),
       good=run("TaskRun", "taskRef: {name: t}\nworkspaces: [{name: w, emptyDir: {}}]"))
 def binding_dup(u):
-    seen = set()
-    for path, b in _bindings(u):
-        n = nm(b)
-        if type(n) is not str:
-            continue
-        key = n.lower() if u.kind == "TaskRun" else n
-        if key in seen:
-            yield path + ("name",), f"workspace {n!r} is bound twice"
-        seen.add(key)
+    # TaskRun bindings compare case-insensitively, PipelineRun bindings exactly (as Tekton does).
+    for path, n in repeated(_bindings(u), fold=str.lower if u.kind == "TaskRun" else None):
+        yield path + ("name",), f"workspace {n!r} is bound twice"
 
 
 _WS_VARS = ("path", "bound", "claim", "volume")
