@@ -5,7 +5,6 @@ document). The engine adds the id, severity, file and line:col to what a check y
 from __future__ import annotations
 
 import textwrap
-from typing import Callable, Iterable
 
 # Unit kinds a rule can ask for. "Task" and "Pipeline" units are also made for embedded specs
 # (tasks[].taskSpec, spec.taskSpec, spec.pipelineSpec); "Object" is the whole document.

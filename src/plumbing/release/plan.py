@@ -16,7 +16,7 @@ from datetime import date
 from plumbing import versions
 from plumbing.config import Repo, unsafe_text
 from plumbing.findings import PlumbingError
-from plumbing.versions import FULL, NIGHTLY, VersionError
+from plumbing.versions import FULL, VersionError
 
 _LABEL_VALUE = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 

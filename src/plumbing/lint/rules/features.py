@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from plumbing.lint.model import d, dicts, l
+from plumbing.lint.model import dicts, l
 from plumbing.lint.registry import rule
-from plumbing.lint.rules.params import pipeline
 from plumbing.lint.rules.steps import task
 from plumbing.lint.vars import exprs, walk_strings
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plumbing.lint.model import d, dicts, l, nm, sv
+from plumbing.lint.model import d, dicts, l, nm
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.params import pipeline
 from plumbing.lint.rules.pipeline import all_tasks

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from plumbing.lint.model import d, nm, sv
+from plumbing.lint.model import d, nm
 from plumbing.lint.registry import rule
 
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")

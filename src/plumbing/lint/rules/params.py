@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from plumbing.lint.model import d, dicts, l, param_type, value_shape, nm, sv, repeated
+from plumbing.lint.model import d, dicts, l, param_type, value_shape, nm, repeated
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.steps import task
-from plumbing.lint.vars import exprs, param_ref, param_refs, walk_strings
+from plumbing.lint.vars import exprs, param_refs, walk_strings
 
 PARAM_NAME = re.compile(r"^[_a-zA-Z][_a-zA-Z0-9.-]*$")
 OBJECT_NAME = re.compile(r"^[_a-zA-Z][_a-zA-Z0-9-]*$")

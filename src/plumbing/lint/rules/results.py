@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from plumbing.lint.model import d, dicts, nm, sv
+from plumbing.lint.model import d, dicts, nm
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.steps import DNS1123_LABEL, task
 from plumbing.lint.vars import exprs

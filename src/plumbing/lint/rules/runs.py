@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plumbing.lint.model import d, dicts, l, nm, sv, repeated
+from plumbing.lint.model import d, dicts, nm, repeated
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.decode import parse_duration
 from plumbing.lint.vars import task_refs, walk_strings
