@@ -14,7 +14,6 @@ sys.path.append(str(Path(__file__).resolve().parent))
 
 # One fake-gcs-server for the whole run, whichever folders use it.
 from gcs_server import fault_proxy, gcs_bucket_url, gcs_server  # noqa: E402,F401  (fixtures)
-
 from hypothesis import settings  # noqa: E402
 
 # CI (CI=true) explores the same examples on every run, so a landing never hinges on luck;

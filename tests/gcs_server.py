@@ -51,7 +51,7 @@ class GCSServer:
         self._log = tempfile.TemporaryFile()
         self._proc = None
 
-    def start(self) -> "GCSServer":
+    def start(self) -> GCSServer:
         self._proc = subprocess.Popen(
             [str(self.binary), "-scheme", "http", "-backend", "memory", "-host", "127.0.0.1",
              "-port", str(self.port), "-external-url", self.url, "-log-level", "error"],
@@ -174,7 +174,7 @@ class FaultProxy:
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
                                        daemon=True)
 
-    def start(self) -> "FaultProxy":
+    def start(self) -> FaultProxy:
         self.thread.start()
         return self
 

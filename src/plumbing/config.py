@@ -12,7 +12,7 @@ import copy
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -192,7 +192,7 @@ def cron_problem(expr: str) -> str | None:
     from cronsim import CronSim, CronSimError
 
     try:
-        CronSim(expr, datetime(2026, 1, 1, tzinfo=timezone.utc))
+        CronSim(expr, datetime(2026, 1, 1, tzinfo=UTC))
     except (CronSimError, ValueError, TypeError) as exc:
         return f"invalid cron expression {expr!r}: {exc}"
     return None
@@ -202,7 +202,7 @@ def cron_minutes(expr: str, days: int = 8, limit: int = 5000) -> set[datetime]:
     """The firing times of `expr` over `days` days (a week and a day, so weekly jobs count)."""
     from cronsim import CronSim
 
-    start = datetime(2026, 1, 5, tzinfo=timezone.utc)  # a Monday
+    start = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday
     end = start + timedelta(days=days)
     out = set()
     for when in CronSim(expr, start - timedelta(minutes=1)):

@@ -146,9 +146,9 @@ def render_build(repo, image: dict) -> dict:
     hash annotated), plus the plan that describes them."""
     import copy
 
+    from plumbing.findings import CheckFailed
     from plumbing.infra.model import IMAGE_BUILDER, REGISTRY_SECRET
     from plumbing.render import content_hash, plumbing_commit, render_template
-    from plumbing.findings import CheckFailed
 
     namespace = repo.org["namespaces"]["release"]
     builder = builder_image(repo.org)

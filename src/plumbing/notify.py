@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from plumbing.findings import EXIT_FAILED, EXIT_OK, PlumbingError
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 SCHEMA = "plumbing.tekton.dev/outcome/v1"
 FILENAME = "outcome.json"
@@ -88,8 +88,8 @@ class Outcome:
 def format_time(when: datetime) -> str:
     """UTC, second precision, trailing Z."""
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_time(text: str) -> datetime:
@@ -98,7 +98,7 @@ def parse_time(text: str) -> datetime:
         when = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     except (ValueError, AttributeError):
         raise OutcomeError(f"{text!r} is not an ISO 8601 time such as 2026-11-24T03:00:00Z") from None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def object_url(bucket_url: str, name: str, public_url: str | None = None) -> str:

@@ -23,9 +23,11 @@ from plumbing import __version__
 from plumbing.findings import CheckFailed, ConfigError
 
 try:
-    from yaml import CSafeDumper as _Dumper, CSafeLoader as _Loader
+    from yaml import CSafeDumper as _Dumper
+    from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
-    from yaml import SafeDumper as _Dumper, SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
+    from yaml import SafeLoader as _Loader
 
 TEKTON_V1 = "tekton.dev/v1"
 

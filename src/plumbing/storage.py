@@ -26,7 +26,7 @@ import random
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -123,7 +123,7 @@ def retryable(exc: BaseException) -> bool:
     return isinstance(exc, (ConnectionError, TimeoutError))
 
 
-def open_bucket(url: str, *, retry: RetryPolicy | None = None, client=None) -> "Bucket":
+def open_bucket(url: str, *, retry: RetryPolicy | None = None, client=None) -> Bucket:
     """A Bucket for `gs://name[/prefix]` or `file:///abs/path`; StorageError (exit 2) otherwise."""
     parts = urlsplit(url or "")
     if parts.scheme == "gs":
@@ -404,7 +404,7 @@ class FileBucket(Bucket):
         name = path.relative_to(self.root).as_posix()
         return Blob(
             name=name, size=st.st_size, md5=md5_b64(data), crc32c=crc32c_b64(data),
-            generation=st.st_mtime_ns, updated=datetime.fromtimestamp(st.st_mtime, timezone.utc),
+            generation=st.st_mtime_ns, updated=datetime.fromtimestamp(st.st_mtime, UTC),
             content_type=content_type_for(name),
         )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 NIGHTLY = "nightly"
 FULL = "full"
@@ -34,12 +34,12 @@ class Version:
     kind: str  # NIGHTLY or FULL
     key: tuple  # sort key within its kind
 
-    def __lt__(self, other: "Version") -> bool:
+    def __lt__(self, other: Version) -> bool:
         if self.kind != other.kind:
             raise TypeError("nightly and full versions do not compare")
         return self.key < other.key
 
-    def __gt__(self, other: "Version") -> bool:
+    def __gt__(self, other: Version) -> bool:
         return other < self
 
 
@@ -62,7 +62,7 @@ def _bad_date(text: str):
 
 def nightly_tag(revision: str, day: date | None = None) -> str:
     check_revision(revision)
-    day = day or datetime.now(timezone.utc).date()
+    day = day or datetime.now(UTC).date()
     return f"v{day:%Y%m%d}-{revision[:10]}"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html.parser
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -15,7 +15,7 @@ from plumbing.dashboard.collect import project_view, schedule_period
 from plumbing.dashboard.site import build_site
 from plumbing.storage import open_bucket
 
-NOW = datetime(2026, 11, 24, 6, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("expr, period", [

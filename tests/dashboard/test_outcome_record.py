@@ -9,8 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from plumbing.cli.main import release as release_cli
-from plumbing.outcome import (SCHEMA, OutcomeError, make_outcome, object_url, parse_outcome,
-                              write_outcome)
+from plumbing.outcome import SCHEMA, OutcomeError, make_outcome, object_url, parse_outcome, write_outcome
 from plumbing.storage import open_bucket
 
 SHA = "0123456789abcdef0123456789abcdef01234567"

@@ -166,7 +166,8 @@ def test_secrets_command_lists_what_the_program_requires():
 
 
 def test_diff_is_symmetric_and_complete():
-    from hypothesis import given, settings, strategies as st
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
 
     resource = st.fixed_dictionaries({
         "type": st.sampled_from(["a:b:C", "k:v1:D"]), "name": st.text("xyz", min_size=1, max_size=3),

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from plumbing.lint.engine import lint_paths
 from plumbing.lint.registry import all_rules

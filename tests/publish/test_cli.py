@@ -6,7 +6,7 @@ import json
 import re
 import subprocess
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -100,7 +100,7 @@ def iso(dt):
 def test_status_fresh_stale_and_missing_nightlies(root, release_dir, tmp_path):
     for version in ("v1.2.3", "v1.10.0", NIGHTLY, "v20251231-bbbbbbbbbb"):
         assert run("publish", "pipeline", version, "--from", release_dir(version), "--root", root).exit_code == 0
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     fresh = run("status", "pipeline", "--root", root, "--now", iso(now + timedelta(hours=1)))
     assert fresh.exit_code == 0, fresh.output
     assert f"full v1.10.0 (1h0m ago), nightly {NIGHTLY} (1h0m ago)" in fresh.stdout
@@ -124,7 +124,7 @@ def test_status_reads_gcs_buckets(gcs_bucket_url, release_dir, root, tmp_path):
 
 
 def test_schedule_period_is_the_longest_gap():
-    monday = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)
+    monday = datetime(2026, 11, 23, 12, tzinfo=UTC)
     assert schedule_period("0 3 * * *", monday) == timedelta(days=1)
     assert schedule_period("0 3 * * 1-5", monday) == timedelta(days=3)
     assert schedule_period("*/30 * * * *", monday) == timedelta(minutes=30)

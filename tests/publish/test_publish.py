@@ -6,7 +6,12 @@ import pytest
 
 from plumbing.findings import CheckFailed
 from plumbing.release.publish import (
-    bucket_for, decide_latest, mirror_latest, publish, release_exists, released_versions,
+    bucket_for,
+    decide_latest,
+    mirror_latest,
+    publish,
+    release_exists,
+    released_versions,
 )
 from plumbing.storage import md5_b64
 
@@ -215,7 +220,6 @@ import itertools  # noqa: E402
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-
 
 _PROJECTS = itertools.count()
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import yaml
 from click.testing import CliRunner
-from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
 
 from plumbing.cli.main import release
 

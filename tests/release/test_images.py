@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from plumbing.cli.release_tools import derive_notags as derive_cmd, verify_images as verify_cmd
+from plumbing.cli.release_tools import derive_notags as derive_cmd
+from plumbing.cli.release_tools import verify_images as verify_cmd
 from plumbing.release.images import check_images, derive_notags, find_refs
 
 REPO = "ghcr.io/tektoncd/pipeline"

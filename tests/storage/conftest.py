@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from plumbing.storage import RetryPolicy  # noqa: E402

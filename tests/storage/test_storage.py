@@ -8,7 +8,13 @@ import pytest
 from gcs_server import is_upload
 
 from plumbing.storage import (
-    AlreadyExists, FileBucket, GCSBucket, NotFound, StorageError, md5_b64, open_bucket,
+    AlreadyExists,
+    FileBucket,
+    GCSBucket,
+    NotFound,
+    StorageError,
+    md5_b64,
+    open_bucket,
 )
 
 

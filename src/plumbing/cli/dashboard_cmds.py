@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import click
 
 from plumbing.cli.common import exits, root_option, usage_error
 
 
 def _parse_now(now: str | None):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from plumbing.outcome import OutcomeError, parse_time
 
     if now is None:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     try:
         return parse_time(now)
     except OutcomeError as exc:

@@ -36,7 +36,8 @@ def publish(project, version, src_dir, bucket_url, latest, root, output):
     whose version labels say devel or another version, and a version of the wrong kind for
     the bucket. release.yaml is uploaded last, so a re-run after an interruption finishes.
     """
-    from plumbing.release.publish import bucket_for, publish as run
+    from plumbing.release.publish import bucket_for
+    from plumbing.release.publish import publish as run
     from plumbing.storage import open_bucket
 
     repo = _repo(root)

@@ -38,10 +38,8 @@ def verify_images(expected, file, repo, package, naming, version, images_result)
     EXPECTED are cmd/ names as in releases/<project>.yaml; space-separated words in one
     argument are split, so `$IMAGES` from a Task param works quoted or not.
     """
-    from plumbing.release.images import check_images
+    from plumbing.release.images import built_package, check_images
     from plumbing.release.plan import image_ref
-
-    from plumbing.release.images import built_package
 
     names = [n for arg in expected for n in arg.split()]
     text = _read(file)
@@ -67,7 +65,8 @@ def verify_images(expected, file, repo, package, naming, version, images_result)
 @exits
 def rewrite_devel(version, files):
     """Rewrite `devel` version labels in FILES to VERSION, in place; fail if any remain."""
-    from plumbing.release.devel import remaining_devel, rewrite_devel as rewrite
+    from plumbing.release.devel import remaining_devel
+    from plumbing.release.devel import rewrite_devel as rewrite
     from plumbing.versions import VersionError, parse
 
     try:
@@ -94,7 +93,8 @@ def rewrite_devel(version, files):
 @exits
 def derive_notags(source, out):
     """Write SOURCE with every repo:tag@sha256:digest reference turned into repo@sha256:digest."""
-    from plumbing.release.images import derive_notags as derive, find_refs
+    from plumbing.release.images import derive_notags as derive
+    from plumbing.release.images import find_refs
 
     text = _read(source)
     derived = derive(text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from plumbing.cluster import tekton
 from plumbing.cluster.kube import Target, api_error
@@ -214,7 +214,7 @@ def _verdict(target, namespace, run, taskruns, states, outcome, view) -> int:
     took = ""
     if started:
         took = " in " + tekton.format_duration(
-            ((finished or datetime.now(timezone.utc)) - started).total_seconds())
+            ((finished or datetime.now(UTC)) - started).total_seconds())
     if outcome == tekton.SUCCEEDED:
         view.line(f"PipelineRun {name} succeeded{took}")
         return EXIT_OK

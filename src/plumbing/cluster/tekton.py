@@ -6,7 +6,7 @@ Pure functions over the API's dicts plus a few small readers; no printing here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from plumbing.cluster.kube import TEKTON_GROUP, TEKTON_VERSION, Target
 
@@ -29,7 +29,7 @@ class TaskState:
     def duration(self, now: datetime | None = None) -> float | None:
         if self.started is None:
             return None
-        end = self.finished or now or datetime.now(timezone.utc)
+        end = self.finished or now or datetime.now(UTC)
         return max(0.0, (end - self.started).total_seconds())
 
     def key(self) -> tuple:

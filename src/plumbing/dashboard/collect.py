@@ -9,7 +9,7 @@ published. A nightly is stale when the newest one is older than twice its schedu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from plumbing import versions
 from plumbing.findings import PlumbingError
@@ -130,15 +130,15 @@ def _tag_date(tag: str) -> datetime | None:
     if v.kind != versions.NIGHTLY:
         return None
     day = v.key[0]
-    return datetime(int(day[:4]), int(day[4:6]), int(day[6:8]), tzinfo=timezone.utc)
+    return datetime(int(day[:4]), int(day[4:6]), int(day[6:8]), tzinfo=UTC)
 
 
 def _aware(when) -> datetime | None:
     if when is None:
         return None
     if isinstance(when, (int, float)):
-        return datetime.fromtimestamp(when, timezone.utc)
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+        return datetime.fromtimestamp(when, UTC)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -190,7 +190,7 @@ def read_releases(bucket, bucket_url: str, project: str, kind: str, limit: int,
     def order(tag: str):
         objs = grouped[tag].values()
         newest = max((_aware(o.updated) for o in objs if o.updated is not None),
-                     default=datetime.min.replace(tzinfo=timezone.utc))
+                     default=datetime.min.replace(tzinfo=UTC))
         try:
             v = versions.parse(tag)
         except versions.VersionError:

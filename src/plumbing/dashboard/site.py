@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -29,7 +29,7 @@ def _environment():
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["iso"] = format_time
-    env.filters["when"] = lambda d: d.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+    env.filters["when"] = lambda d: d.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
     env.filters["duration"] = _duration
     env.globals["symbols"] = SYMBOLS
     env.globals["problems"] = PROBLEMS

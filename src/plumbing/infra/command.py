@@ -12,8 +12,9 @@ from plumbing.findings import EXIT_FAILED, EXIT_OK, ConfigError
 
 def _runner():
     try:
-        from plumbing.infra import runner
         import pulumi  # noqa: F401
+
+        from plumbing.infra import runner
     except ImportError as exc:
         raise ConfigError(f"the infra extra is not installed ({exc.name}): pip install -e '.[infra]'") from None
     return runner

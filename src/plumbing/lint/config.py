@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from plumbing.findings import ConfigError, SEVERITIES
+
+from plumbing.findings import SEVERITIES, ConfigError
 
 CONFIG_NAME = ".plumbing-lint.yaml"
 _VALUES = ("off", "on") + SEVERITIES

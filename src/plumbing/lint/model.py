@@ -136,7 +136,7 @@ class Unit:
     # param name -> type propagated from outside (pipeline params into an embedded taskSpec,
     # run params into an inline spec); None for a standalone spec
     outer: dict | None = None
-    lintset: "LintSet | None" = None
+    lintset: LintSet | None = None
     _params: dict | None = field(default=None, repr=False)
     memo: dict = field(default_factory=dict, repr=False)  # results shared between rules
 

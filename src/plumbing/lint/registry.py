@@ -31,7 +31,7 @@ class Rule:
     bad = property(lambda self: textwrap.dedent(self._bad).strip() + "\n")
     good = property(lambda self: textwrap.dedent(self._good).strip() + "\n")
 
-    def replace(self, **changes) -> "Rule":
+    def replace(self, **changes) -> Rule:
         values = {k.lstrip("_"): getattr(self, k) for k in self.__slots__}
         values.update(changes)
         return Rule(**values)

@@ -9,11 +9,11 @@ from plumbing.findings import EXIT_FAILED, EXIT_OK
 
 def run(paths: list[str], fmt: str = "text", strict: bool = False, config: str | None = None,
         out=None, stdin=None) -> int:
+    import gc
+
     from plumbing.lint.config import load_settings
     from plumbing.lint.engine import lint_paths
     from plumbing.lint.reporters import REPORTERS
-
-    import gc
 
     out = out or sys.stdout
     settings = load_settings(config)

@@ -9,10 +9,9 @@ import yaml
 
 from plumbing.config import Repo
 from plumbing.findings import CheckFailed
-from plumbing.release.plan import Plan
 from plumbing.graph import write_svg
-from plumbing.render import (content_hash, dump_documents, embed_tasks, header, plumbing_commit,
-                             render_checked)
+from plumbing.release.plan import Plan
+from plumbing.render import content_hash, dump_documents, embed_tasks, header, plumbing_commit, render_checked
 
 TASK_DIR = "tasks"
 PIPELINE = "pipelines/release.yaml.j2"

@@ -11,7 +11,7 @@ schedule and no nightly at all in the bucket is stale too.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from plumbing.release.publish import released_versions
 from plumbing.versions import FULL, NIGHTLY, parse
@@ -24,7 +24,7 @@ def schedule_period(expr: str, now: datetime) -> timedelta:
     """The longest gap between consecutive runs of `expr` from `now` over the next fortnight."""
     from cronsim import CronSim
 
-    start = now.astimezone(timezone.utc).replace(tzinfo=None)
+    start = now.astimezone(UTC).replace(tzinfo=None)
     it = CronSim(expr, start)
     prev = next(it)
     longest = timedelta(0)
@@ -130,9 +130,9 @@ def parse_now(text: str | None) -> datetime:
     from plumbing.findings import PlumbingError
 
     if not text:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise PlumbingError(f"--now {text!r} is not an ISO 8601 time") from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -4,7 +4,7 @@ finds these only at run time, so they are warnings."""
 
 from __future__ import annotations
 
-from plumbing.lint.model import d, dicts, param_type, nm
+from plumbing.lint.model import d, dicts, nm, param_type
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.pipeline import all_tasks, task_ref_uses
 from plumbing.lint.vars import task_refs, walk_strings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from plumbing.lint.model import d, dicts, l, param_type, value_shape, nm, repeated
+from plumbing.lint.model import d, dicts, l, nm, param_type, repeated, value_shape
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.steps import task
 from plumbing.lint.vars import exprs, param_refs, walk_strings

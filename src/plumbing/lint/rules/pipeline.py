@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plumbing.lint.model import d, dicts, l, s, nm, repeated
+from plumbing.lint.model import d, dicts, l, nm, repeated, s
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.params import pipeline
 from plumbing.lint.rules.steps import DNS1123_LABEL

@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from plumbing.lint.model import d, dicts, l, s, nm, repeated
+from plumbing.lint.model import d, dicts, l, nm, repeated, s
 from plumbing.lint.registry import rule
 from plumbing.lint.vars import exprs
 

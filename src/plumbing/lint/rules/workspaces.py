@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 
-from plumbing.lint.model import d, dicts, nm, sv, repeated
+from plumbing.lint.model import d, dicts, nm, repeated, sv
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.params import pipeline
 from plumbing.lint.rules.runs import run
