@@ -7,7 +7,7 @@ from __future__ import annotations
 import pulumi
 from pulumi_gcp import storage
 
-from plumbing.infra.model import bucket_name
+from plumbing.inventory.desired import bucket_name
 
 # Who downloads from each bucket: all three are read by users (release files, nightly builds,
 # logs of every run); none is writable by anyone but its own service account.

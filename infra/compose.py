@@ -12,17 +12,16 @@ from infra import settings as settings_mod
 from infra.access import Access
 from infra.schedules import ImageBuilds, Nightlies, ScheduledJobs
 from infra.secret_store import Secrets
-from infra.tekton import Tekton
+from infra.tekton_install import Tekton
+from plumbing.ci_images import load_images
 from plumbing.config import load_repo
-from plumbing.images import load_images
-from plumbing.infra import model
-from plumbing.infra.jobs import load_jobs
-
-ROOT = Path(__file__).resolve().parents[1]
+from plumbing.cronjobs import load_jobs
+from plumbing.inventory import desired as model
 
 
 def compose(root: Path | None = None) -> dict:
-    repo = load_repo(root or ROOT)
+    """Declare everything; the config is `root`'s, else $PLUMBING_ROOT's or the working folder's."""
+    repo = load_repo(root)
     images = load_images(repo)
     jobs = load_jobs(repo)
     settings = settings_mod.read()

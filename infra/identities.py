@@ -7,7 +7,7 @@ from __future__ import annotations
 import pulumi
 from pulumi_gcp import serviceaccount, storage
 
-from plumbing.infra.model import BUCKET_ROLES
+from plumbing.inventory.desired import BUCKET_ROLES
 
 
 class Identities(pulumi.ComponentResource):

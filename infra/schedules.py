@@ -12,7 +12,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from infra.access import MANAGED
-from plumbing.infra.model import IMAGE_ROOT, RUN_AS_USER, SCRATCH
+from plumbing.inventory.desired import IMAGE_ROOT, RUN_AS_USER, SCRATCH
 
 STARTING_DEADLINE = 30 * 60   # a run missed by more than this is skipped, not run late
 SUCCESS_HISTORY = 3

@@ -1,94 +1,24 @@
-"""The stack's infrastructure knobs, read from Pulumi config (Pulumi.<stack>.yaml).
-
-Only infrastructure lives in stack config: cloud project, region, machine types, versions.
-Everything about projects, namespaces, buckets and identities comes from plumbing.yaml,
-releases/, images/ and cronjobs/ through plumbing's loader.
-"""
+"""The stack's knobs from Pulumi config; what they mean lives in plumbing.inventory.stack."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pulumi
 
-from plumbing.findings import ConfigError
+from plumbing.inventory.stack import Settings, settings_from
 
-# Tekton components at pinned versions; their release files are immutable under previous/<tag>/.
-TEKTON_RELEASES = "https://infra.tekton.dev/tekton-releases"
-DEFAULT_VERSIONS = {
-    "pipeline": "v1.0.0",
-    "triggers": "v0.31.0",
-    "dashboard": "v0.56.0",
-    "chains": "v0.24.0",
-    "pruner": "v0.3.5",
-}
-
-
-# Every `plumbing:` knob a stack file may set (secrets aside); `plumbing infra plan` rejects
-# others, so a typo does not silently fall back to a default.
-KNOBS = ("target", "bucketLocation", "machineType", "nodesMin", "nodesMax", "diskSizeGb", "releaseChannel",
-         "kubeContext", "nightlyRetentionDays", "registryUsername", "tektonVersions")
-
-
-@dataclass(frozen=True)
-class Settings:
-    target: str                 # "gke": the cluster and cloud resources; "existing": a kube context only
-    gcp_project: str | None
-    region: str | None
-    bucket_location: str
-    machine_type: str
-    nodes_min: int
-    nodes_max: int
-    disk_size_gb: int
-    release_channel: str
-    kube_context: str | None
-    nightly_retention_days: int
-    registry_username: str
-    versions: dict
-
-    @property
-    def gke(self) -> bool:
-        return self.target == "gke"
-
-    @property
-    def workload_pool(self) -> str:
-        return f"{self.gcp_project}.svc.id.goog"
-
-    def release_file(self, component: str, name: str = "release.yaml") -> str:
-        return f"{TEKTON_RELEASES}/{component}/previous/{self.versions[component]}/{name}"
+_INTS = {"nodesMin", "nodesMax", "diskSizeGb", "nightlyRetentionDays"}
+_OBJECTS = {"tektonVersions"}
 
 
 def read() -> Settings:
     cfg = pulumi.Config("plumbing")
     gcp = pulumi.Config("gcp")
-    target = cfg.get("target") or "gke"
-    if target not in ("gke", "existing"):
-        raise ConfigError(f"plumbing:target must be gke or existing, not {target!r}")
-    if target == "gke":
-        missing = [f"gcp:{k}" for k in ("project", "region") if not gcp.get(k)]
-        if missing:
-            raise ConfigError(f"{', '.join(missing)}: required when plumbing:target is gke")
-    versions = dict(DEFAULT_VERSIONS)
-    versions.update(cfg.get_object("tektonVersions") or {})
-    unknown = sorted(set(versions) - set(DEFAULT_VERSIONS))
-    if unknown:
-        raise ConfigError(f"plumbing:tektonVersions: unknown component {unknown[0]!r}; "
-                          f"known: {', '.join(DEFAULT_VERSIONS)}")
-    for component, version in versions.items():
-        if not isinstance(version, str) or not version.startswith("v") or "/" in version or version == "latest":
-            raise ConfigError(f"plumbing:tektonVersions.{component}: {version!r} is not a pinned version such as v1.0.0")
-    return Settings(
-        target=target,
-        gcp_project=gcp.get("project") if target == "gke" else None,
-        region=gcp.get("region") if target == "gke" else None,
-        bucket_location=cfg.get("bucketLocation") or "US",
-        machine_type=cfg.get("machineType") or "e2-standard-4",
-        nodes_min=cfg.get_int("nodesMin") or 1,
-        nodes_max=cfg.get_int("nodesMax") or 3,
-        disk_size_gb=cfg.get_int("diskSizeGb") or 100,
-        release_channel=cfg.get("releaseChannel") or "REGULAR",
-        kube_context=cfg.get("kubeContext"),
-        nightly_retention_days=cfg.get_int("nightlyRetentionDays") or 30,
-        registry_username=cfg.get("registryUsername") or "tekton-robot",
-        versions=versions,
-    )
+
+    def get(knob: str):
+        if knob in _INTS:
+            return cfg.get_int(knob)
+        if knob in _OBJECTS:
+            return cfg.get_object(knob)
+        return cfg.get(knob)
+
+    return settings_from(get, gcp.get)

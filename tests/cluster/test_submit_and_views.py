@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from plumbing.cli.main import release
-from plumbing.cluster import kube, tekton
+from plumbing.cluster import kube, runs
 from plumbing.cluster.apply import submit
 from plumbing.cluster.follow import follow_run
 
@@ -79,11 +79,11 @@ def test_states_and_durations_from_tekton_status():
         "conditions": [{"type": "Succeeded", "status": "True", "reason": "Succeeded"}]}},
            "b": {"metadata": {"name": "r-b"}, "status": {
                "conditions": [{"type": "Succeeded", "status": "Unknown", "reason": "Pending"}]}}}
-    states = tekton.task_states(run, trs)
+    states = runs.task_states(run, trs)
     assert [(s.name, s.state) for s in states] == [
         ("a", "succeeded"), ("b", "pending"), ("c", "skipped"), ("z", "pending")]
-    assert tekton.format_duration(states[0].duration()) == "1h02m"
-    assert tekton.format_duration(59.6) == "1m00s"
+    assert runs.format_duration(states[0].duration()) == "1h02m"
+    assert runs.format_duration(59.6) == "1m00s"
 
 
 async def test_following_a_run_that_disappears_is_one_line(cluster, repo, kubeconfig):

@@ -25,7 +25,7 @@ def _main_thread_event_loop():
 
 @functools.cache
 def _inventory(stack: str) -> tuple:
-    from plumbing.infra.runner import plan
+    from plumbing.inventory.mocks import plan
 
     return tuple(plan(ROOT, stack))
 

@@ -7,11 +7,11 @@ import sys
 
 import pytest
 
+from plumbing.ci_images import load_images
 from plumbing.config import load_repo
-from plumbing.images import load_images
-from plumbing.infra import model
-from plumbing.infra.jobs import load_jobs
-from plumbing.infra.runner import inventory, run_under_mocks
+from plumbing.cronjobs import load_jobs
+from plumbing.inventory import desired as model
+from plumbing.inventory.mocks import inventory, run_under_mocks
 
 from .conftest import ROOT, of_type
 
@@ -179,7 +179,7 @@ def test_secrets(repo):
 
 
 def test_tekton(repo):
-    from infra.tekton import Tekton, pruner_config
+    from infra.tekton_install import Tekton, pruner_config
 
     inv = build(lambda s: Tekton("t", repo=repo, settings=s), LOCAL_CONFIG)
     children = assert_component(inv, "plumbing:infra:Tekton", "t")
@@ -201,7 +201,7 @@ def test_tekton(repo):
 
 
 def test_tekton_versions_come_from_stack_config(repo):
-    from infra.tekton import Tekton
+    from infra.tekton_install import Tekton
 
     cfg = {**LOCAL_CONFIG, "plumbing:tektonVersions": '{"pipeline": "v1.3.0"}'}
     inv = build(lambda s: Tekton("t", repo=repo, settings=s), cfg)

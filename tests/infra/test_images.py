@@ -11,10 +11,10 @@ import yaml
 from click.testing import CliRunner
 from tekton_schemas import assert_valid, assert_valid_run, crd_schema
 
+from plumbing.ci_images import BUILDKIT, check_ci_images, load_images, render_build
 from plumbing.cli.main import plumbing
 from plumbing.config import load_repo
 from plumbing.findings import ConfigError
-from plumbing.images import BUILDKIT, check_images, load_images, render_build
 
 from .conftest import ROOT
 
@@ -33,7 +33,7 @@ def scratch(tmp_path):
 
 
 def findings(root):
-    return check_images(root, load_repo(root).org)[1]
+    return check_ci_images(root, load_repo(root).org)[1]
 
 
 def test_the_plumbing_image_is_declared():

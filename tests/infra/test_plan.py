@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from plumbing.cli.main import plumbing
-from plumbing.infra import inventory as inv
-from plumbing.infra.runner import plan, stack_config, stacks
+from plumbing.inventory import records as inv
+from plumbing.inventory.mocks import plan, stack_config, stacks
 
 from .conftest import ROOT, of_type
 

@@ -7,10 +7,11 @@ import copy
 
 import pytest
 
+from plumbing.ci_images import load_images
 from plumbing.config import load_repo
-from plumbing.images import load_images
-from plumbing.infra import model, policy
-from plumbing.infra.jobs import load_jobs
+from plumbing.cronjobs import load_jobs
+from plumbing.inventory import desired as model
+from plumbing.inventory import policies as policy
 
 from .conftest import ROOT, named, of_type
 
@@ -205,7 +206,7 @@ def test_policy_ids_are_reported_by_the_cli_with_exit_1(monkeypatch):
     from click.testing import CliRunner
 
     from plumbing.cli.main import plumbing
-    from plumbing.infra import runner
+    from plumbing.inventory import mocks as runner
 
     real = runner.plan
 
@@ -264,7 +265,7 @@ def test_every_secret_and_service_account_the_release_runs_use_is_declared(dogfo
 
 
 def test_the_image_build_secret_is_declared(dogfooding):
-    from plumbing.images import render_build
+    from plumbing.ci_images import render_build
 
     repo = load_repo(ROOT)
     run = render_build(repo, load_images(repo)["plumbing"])["pipelinerun"]

@@ -8,9 +8,9 @@ import shutil
 import pytest
 import yaml
 
+from plumbing.cronjobs import check_jobs, load_jobs
 from plumbing.findings import ConfigError
-from plumbing.infra.jobs import check_jobs, load_jobs
-from plumbing.infra.runner import stacks
+from plumbing.inventory.mocks import stacks
 
 from .conftest import ROOT
 
@@ -116,9 +116,9 @@ def test_gke_stack_without_project_is_one_line_exit_2(tmp_path):
 
 
 def test_job_names_that_cannot_name_a_google_service_account_are_refused(tmp_path):
+    from plumbing.ci_images import load_images
     from plumbing.config import load_repo
-    from plumbing.images import load_images
-    from plumbing.infra import model
+    from plumbing.inventory import desired as model
 
     shutil.copy(ROOT / "plumbing.yaml", tmp_path / "plumbing.yaml")
     shutil.copytree(ROOT / "releases", tmp_path / "releases")

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from plumbing.cli.release_tools import derive_notags as derive_cmd
 from plumbing.cli.release_tools import verify_images as verify_cmd
-from plumbing.release.images import check_images, derive_notags, find_refs
+from plumbing.release.built_images import check_built_images, derive_notags, find_refs
 
 REPO = "ghcr.io/tektoncd/pipeline"
 PKG = "github.com/tektoncd/pipeline"
@@ -41,30 +41,30 @@ def expected(*names):
 
 def test_exact_list_passes_and_base_images_do_not_count():
     text = release_yaml({"controller": D1, "webhook": D2})
-    result = check_images(text, expected("controller", "webhook", "nop"), REPO, "v1.2.3")
+    result = check_built_images(text, expected("controller", "webhook", "nop"), REPO, "v1.2.3")
     assert result.ok, result.problems()
     assert result.images_result().splitlines() == sorted([
         f"{REPO}/{PKG}/cmd/controller@{D1}", f"{REPO}/{PKG}/cmd/nop@{D3}", f"{REPO}/{PKG}/cmd/webhook@{D2}"])
 
 
 def test_missing_image():
-    result = check_images(release_yaml({"controller": D1}), expected("controller", "webhook", "nop"), REPO)
+    result = check_built_images(release_yaml({"controller": D1}), expected("controller", "webhook", "nop"), REPO)
     assert not result.ok and result.missing == ["webhook"]
 
 
 def test_extra_image():
-    result = check_images(release_yaml({"controller": D1, "events": D2}), expected("controller", "nop"), REPO)
+    result = check_built_images(release_yaml({"controller": D1, "events": D2}), expected("controller", "nop"), REPO)
     assert not result.ok and result.extra == [f"{REPO}/{PKG}/cmd/events"]
 
 
 def test_renamed_image_reports_both_sides_and_a_hint():
-    result = check_images(release_yaml({"controller": D1, "hooks": D2}), expected("controller", "webhook", "nop"), REPO)
+    result = check_built_images(release_yaml({"controller": D1, "hooks": D2}), expected("controller", "webhook", "nop"), REPO)
     assert result.missing == ["webhook"] and result.extra == [f"{REPO}/{PKG}/cmd/hooks"]
     assert any("renamed" in p for p in result.problems())
 
 
 def test_wrong_tag_is_refused():
-    result = check_images(release_yaml({"controller": D1}, tag="devel"), expected("controller", "nop"), REPO, "v1.2.3")
+    result = check_built_images(release_yaml({"controller": D1}, tag="devel"), expected("controller", "nop"), REPO, "v1.2.3")
     assert not result.ok and result.wrong_tag
 
 

@@ -24,7 +24,7 @@ def _find_run(target, repo, name: str, namespace: str | None):
     """(namespace, run): the given namespace, else the pod's, else plumbing.yaml's namespaces."""
     from kubernetes.client import ApiException
 
-    from plumbing.cluster import tekton
+    from plumbing.cluster import runs
     from plumbing.cluster.kube import api_error
     from plumbing.findings import PlumbingError
 
@@ -39,7 +39,7 @@ def _find_run(target, repo, name: str, namespace: str | None):
         raise PlumbingError("no namespace to look in: pass -n NAMESPACE")
     for ns in candidates:
         try:
-            return ns, tekton.get_run(target, ns, name)
+            return ns, runs.get_run(target, ns, name)
         except ApiException as exc:
             if exc.status != 404:
                 raise PlumbingError(f"cannot read PipelineRun {ns}/{name}: {api_error(exc)}") from None

@@ -28,8 +28,8 @@ def image():
 @exits
 def list_images(output, root):
     """The images under images/, checked."""
+    from plumbing.ci_images import load_images
     from plumbing.config import load_repo
-    from plumbing.images import load_images
 
     images = load_images(load_repo(root))
     if output == "json":
@@ -52,8 +52,8 @@ def list_images(output, root):
 @exits
 def build(name, out, apply, no_follow, logs, output, root):
     """Render the image-build PipelineRun for images/NAME/ and print the plan."""
+    from plumbing.ci_images import image_named, render_build
     from plumbing.config import load_repo
-    from plumbing.images import image_named, render_build
     from plumbing.render import header, write_documents
 
     repo = load_repo(root)

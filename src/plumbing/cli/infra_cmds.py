@@ -39,7 +39,7 @@ def plan(stack, output, diff_file, root):
     images, secrets, one CronJob per nightly/image/job) is broken; the messages go to stderr.
     """
     from plumbing.config import find_root
-    from plumbing.infra.command import plan as run
+    from plumbing.inventory.commands import plan as run
 
     return run(find_root(root), stack, output, diff_file)
 
@@ -52,6 +52,6 @@ def plan(stack, output, diff_file, root):
 def secrets(stack, output, root):
     """The Pulumi config secrets the program requires, and which the stack file holds."""
     from plumbing.config import find_root
-    from plumbing.infra.command import secrets as run
+    from plumbing.inventory.commands import secrets as run
 
     return run(find_root(root), stack, output)

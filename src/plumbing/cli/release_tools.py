@@ -38,7 +38,7 @@ def verify_images(expected, file, repo, package, naming, version, images_result)
     EXPECTED are cmd/ names as in releases/<project>.yaml; space-separated words in one
     argument are split, so `$IMAGES` from a Task param works quoted or not.
     """
-    from plumbing.release.images import built_package, check_images
+    from plumbing.release.built_images import built_package, check_built_images
     from plumbing.release.plan import image_ref
 
     names = [n for arg in expected for n in arg.split()]
@@ -48,7 +48,7 @@ def verify_images(expected, file, repo, package, naming, version, images_result)
         if package is None:
             raise PlumbingError(f"{file}: cannot tell the Go package from its image references; pass --package")
     wanted = {n: image_ref(repo, package or "", n, naming) for n in names}
-    result = check_images(text, wanted, repo, version)
+    result = check_built_images(text, wanted, repo, version)
     for problem in result.problems():
         click.echo(f"{file}: {problem}", err=True)
     if not result.ok:
@@ -93,8 +93,8 @@ def rewrite_devel(version, files):
 @exits
 def derive_notags(source, out):
     """Write SOURCE with every repo:tag@sha256:digest reference turned into repo@sha256:digest."""
-    from plumbing.release.images import derive_notags as derive
-    from plumbing.release.images import find_refs
+    from plumbing.release.built_images import derive_notags as derive
+    from plumbing.release.built_images import find_refs
 
     text = _read(source)
     derived = derive(text)

@@ -17,7 +17,7 @@ import sys
 import time
 
 from plumbing.cluster import follow as following
-from plumbing.cluster import preflight, tekton
+from plumbing.cluster import preflight, runs
 from plumbing.cluster.kube import TEKTON_GROUP, TEKTON_VERSION, Refused, Target, api_error, connect
 from plumbing.findings import EXIT_FAILED, EXIT_OK, CheckFailed
 
@@ -86,14 +86,14 @@ def check_accepted(target: Target, namespace: str, name: str, *, wait: float = A
     seen = False
     while True:
         try:
-            run = tekton.get_run(target, namespace, name)
+            run = runs.get_run(target, namespace, name)
             seen = True
         except ApiException as exc:
             if exc.status != 404:
                 raise RunRejected(f"cannot read PipelineRun {namespace}/{name}: {api_error(exc)}") from None
             run = None
         if run is not None:
-            status, reason, message = tekton.condition(run)
+            status, reason, message = runs.condition(run)
             if status == "False":
                 kind = "Tekton rejected" if reason in VALIDATION_REASONS or not \
                     (run.get("status") or {}).get("childReferences") else "Tekton failed"

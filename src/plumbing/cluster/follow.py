@@ -12,7 +12,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from plumbing.cluster import tekton
+from plumbing.cluster import runs
 from plumbing.cluster.kube import Target, api_error
 from plumbing.findings import EXIT_FAILED, EXIT_OK, PlumbingError
 
@@ -52,21 +52,21 @@ class PlainView:
     def line(self, text: str) -> None:
         print(text, file=self.out, flush=True)
 
-    def changed(self, state: tekton.TaskState, states: list[tekton.TaskState]) -> None:
-        extra = tekton.format_duration(state.duration()) if state.state in tekton.DONE else ""
-        if state.state in (tekton.FAILED, tekton.SKIPPED) and state.reason:
+    def changed(self, state: runs.TaskState, states: list[runs.TaskState]) -> None:
+        extra = runs.format_duration(state.duration()) if state.state in runs.DONE else ""
+        if state.state in (runs.FAILED, runs.SKIPPED) and state.reason:
             extra = f"{extra} ({state.reason})".strip()
         self.line(f"{state.name:<24} {state.state:<9} {extra}".rstrip())
 
-    def tick(self, states: list[tekton.TaskState]) -> None:
+    def tick(self, states: list[runs.TaskState]) -> None:
         pass
 
 
 class RichView:
     """A live table of every task, refreshed on every poll; log lines print above it."""
 
-    COLOURS = {tekton.PENDING: "dim", tekton.RUNNING: "yellow", tekton.SUCCEEDED: "green",
-               tekton.FAILED: "bold red", tekton.SKIPPED: "cyan"}
+    COLOURS = {runs.PENDING: "dim", runs.RUNNING: "yellow", runs.SUCCEEDED: "green",
+               runs.FAILED: "bold red", runs.SKIPPED: "cyan"}
 
     def __init__(self, out, title: str):
         from rich.console import Console
@@ -94,9 +94,9 @@ class RichView:
         for s in states:
             colour = self.COLOURS.get(s.state, "")
             state = f"[{colour}]{s.state}[/]" if colour else s.state
-            if s.reason and s.state in (tekton.FAILED, tekton.SKIPPED):
+            if s.reason and s.state in (runs.FAILED, runs.SKIPPED):
                 state += f" ({s.reason})"
-            table.add_row(s.name, state, tekton.format_duration(s.duration()))
+            table.add_row(s.name, state, runs.format_duration(s.duration()))
         return table
 
     def line(self, text: str) -> None:
@@ -134,8 +134,8 @@ def follow_run(target: Target, namespace: str, name: str, *, logs: bool = False,
                 if detach is not None and detach.is_set():
                     raise KeyboardInterrupt
                 try:
-                    run = tekton.get_run(target, namespace, name)
-                    taskruns = tekton.get_taskruns(target, namespace, run)
+                    run = runs.get_run(target, namespace, name)
+                    taskruns = runs.get_taskruns(target, namespace, run)
                     errors = 0
                 except Exception as exc:  # noqa: BLE001 - API hiccups: retry a few polls, then stop
                     errors += 1
@@ -145,16 +145,16 @@ def follow_run(target: Target, namespace: str, name: str, *, logs: bool = False,
                     view.line(f"(API error, retrying: {_describe(exc)})")
                     _sleep(interval, detach)
                     continue
-                states = tekton.task_states(run, taskruns)
+                states = runs.task_states(run, taskruns)
                 for s in states:
                     if seen.get(s.name) != s.key():
-                        if s.name in seen or s.state != tekton.PENDING:
+                        if s.name in seen or s.state != runs.PENDING:
                             view.changed(s, states)
                         seen[s.name] = s.key()
                 view.tick(states)
                 if logs:
                     _print_new_logs(target, namespace, run, taskruns, printed_steps, view)
-                outcome = tekton.run_outcome(run)
+                outcome = runs.run_outcome(run)
                 if outcome is not None:
                     return _verdict(target, namespace, run, taskruns, states, outcome, view)
                 _sleep(interval, detach)
@@ -184,17 +184,17 @@ def _sleep(interval: float, detach: threading.Event | None) -> None:
 def _print_new_logs(target, namespace, run, taskruns, printed: dict, view) -> None:
     """Print each step's new complete lines: running steps as their log grows, the rest of a
     step's log (and any read error) once it has finished. `printed` counts lines per step."""
-    for task in tekton.task_order(run) + sorted(set(taskruns) - set(tekton.task_order(run))):
+    for task in runs.task_order(run) + sorted(set(taskruns) - set(runs.task_order(run))):
         tr = taskruns.get(task)
         if tr is None:
             continue
         pod_started = bool((tr.get("status") or {}).get("podName"))
-        for step in tekton.steps(tr):
+        for step in runs.steps(tr):
             key = (tr["metadata"]["name"], step.name)
             done = printed.get(key, 0)
             if done < 0 or not (step.terminated or pod_started):
                 continue  # finished and printed, or nothing to read yet
-            text, why = tekton.step_log_text(target, namespace, tr, step)
+            text, why = runs.step_log_text(target, namespace, tr, step)
             if text is None:
                 lines = [f"({why})"] if step.terminated else []
             else:
@@ -208,17 +208,17 @@ def _print_new_logs(target, namespace, run, taskruns, printed: dict, view) -> No
 
 def _verdict(target, namespace, run, taskruns, states, outcome, view) -> int:
     name = run["metadata"]["name"]
-    _, reason, message = tekton.condition(run)
-    started = tekton.parse_time((run.get("status") or {}).get("startTime"))
-    finished = tekton.parse_time((run.get("status") or {}).get("completionTime"))
+    _, reason, message = runs.condition(run)
+    started = runs.parse_time((run.get("status") or {}).get("startTime"))
+    finished = runs.parse_time((run.get("status") or {}).get("completionTime"))
     took = ""
     if started:
-        took = " in " + tekton.format_duration(
+        took = " in " + runs.format_duration(
             ((finished or datetime.now(UTC)) - started).total_seconds())
-    if outcome == tekton.SUCCEEDED:
+    if outcome == runs.SUCCEEDED:
         view.line(f"PipelineRun {name} succeeded{took}")
         return EXIT_OK
-    failed = [s for s in states if s.state == tekton.FAILED]
+    failed = [s for s in states if s.state == runs.FAILED]
     view.line(f"PipelineRun {name} failed{took}: {reason or 'Failed'}"
               + (f": {' '.join(message.split())}" if message else ""))
     for s in failed:
@@ -226,10 +226,10 @@ def _verdict(target, namespace, run, taskruns, states, outcome, view) -> int:
         tr = taskruns.get(s.name)
         if tr is None:
             continue
-        step_list = tekton.steps(tr)
+        step_list = runs.steps(tr)
         bad = [st for st in step_list if st.exit_code not in (None, 0)] or step_list[-1:]
         for step in bad:
-            lines = tekton.step_log(target, namespace, tr, step)[-TAIL_LINES:]
+            lines = runs.step_log(target, namespace, tr, step)[-TAIL_LINES:]
             view.line(f"last {len(lines)} log lines of {s.name}/{step.name}:")
             for line in lines:
                 view.line(f"[{s.name}/{step.name}] {line}")

@@ -7,7 +7,7 @@ The release pipeline's `finally` runs it, so failed runs' logs are public too.
 
 from __future__ import annotations
 
-from plumbing.cluster import tekton
+from plumbing.cluster import runs
 from plumbing.cluster.kube import Target
 from plumbing.cluster.preflight import mode_bucket_key
 from plumbing.findings import PlumbingError
@@ -19,16 +19,16 @@ VERSION_KEY = "plumbing.tekton.dev/version"
 
 def collect(target: Target, namespace: str, run: dict) -> list[str]:
     """All the run's log lines: pipeline task order (finally last), then each TaskRun's steps."""
-    taskruns = tekton.get_taskruns(target, namespace, run)
-    order = tekton.task_order(run)
+    taskruns = runs.get_taskruns(target, namespace, run)
+    order = runs.task_order(run)
     order += sorted(t for t in taskruns if t not in order)
     lines: list[str] = []
     for task in order:
         tr = taskruns.get(task)
         if tr is None:
             continue
-        for step in tekton.steps(tr):
-            for line in tekton.step_log(target, namespace, tr, step):
+        for step in runs.steps(tr):
+            for line in runs.step_log(target, namespace, tr, step):
                 lines.append(f"[{task}/{step.name}] {line}")
     return lines
 

@@ -351,7 +351,7 @@ _repo_cache: dict = {}
 
 def _repo_findings(f: _File, fs: str) -> list[Finding]:
     """Findings for one of the repository's config files, from the loaders the CLI and the
-    Pulumi program use (plumbing.config, plumbing.images, plumbing.infra.jobs), so the checks
+    Pulumi program use (plumbing.config, plumbing.ci_images, plumbing.cronjobs), so the checks
     are the same ones; only the findings for this file are kept."""
     from pathlib import Path
 
@@ -364,10 +364,10 @@ def _repo_findings(f: _File, fs: str) -> list[Finding]:
     out = None
     if rel.startswith("images/"):
         try:
-            from plumbing.images import check_images
+            from plumbing.ci_images import check_ci_images
 
             if repo is not None:
-                out = check_images(root, repo.org)[1]
+                out = check_ci_images(root, repo.org)[1]
         except (ImportError, TypeError, AttributeError, KeyError):
             out = None
         if out is None:  # no usable org config: the schema alone
@@ -376,7 +376,7 @@ def _repo_findings(f: _File, fs: str) -> list[Finding]:
                 out = schema_findings(doc, "image.yaml", rel, "image-config")
     elif rel.startswith("cronjobs/"):
         try:
-            from plumbing.infra.jobs import check_jobs
+            from plumbing.cronjobs import check_jobs
 
             out = check_jobs(root)[1]
         except (ImportError, TypeError, AttributeError, KeyError):

@@ -13,7 +13,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_kubernetes.yaml.v2 import ConfigFile
 
-from plumbing.infra.model import CHAINS_SIGNING_KEYS
+from plumbing.inventory.desired import CHAINS_SIGNING_KEYS
 
 # The patches take over fields the release files set: force server-side apply ownership.
 FORCE = {"pulumi.com/patchForce": "true"}

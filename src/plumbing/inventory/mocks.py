@@ -10,9 +10,9 @@ serialises them for the provider (camelCase, outputs resolved), which is the inv
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
+import os
+import runpy
 from pathlib import Path
 
 import yaml
@@ -124,25 +124,26 @@ def _mocks_module():
 def required_secrets(root: Path) -> list[str]:
     """Every `plumbing:` config secret the program requires."""
     from plumbing.config import load_repo
-    from plumbing.infra.model import secret_config_keys
+    from plumbing.inventory.desired import secret_config_keys
 
     return secret_config_keys(load_repo(root))
 
 
-def _import_compose(root: Path):
-    root_str = str(Path(root).resolve())
-    loaded = sys.modules.get("infra")
-    if loaded is not None and Path(getattr(loaded, "__file__", "") or "").resolve().parent.parent != Path(root_str):
-        for name in [n for n in sys.modules if n == "infra" or n.startswith("infra.")]:
-            del sys.modules[name]
-    if root_str not in sys.path:
-        sys.path.insert(0, root_str)
+def _run_program(program_root: Path, root: Path) -> None:
+    """Run infra/__main__.py the way Pulumi's Python host does (runpy), with PLUMBING_ROOT
+    naming the config it reads, as Pulumi's unit-testing examples run a program under mocks."""
+    main = Path(program_root).resolve() / "infra" / "__main__.py"
+    if not main.is_file():
+        raise ConfigError(f"{main}: the Pulumi program is missing")
+    before = os.environ.get("PLUMBING_ROOT")
+    os.environ["PLUMBING_ROOT"] = str(root)
     try:
-        return importlib.import_module("infra.compose").compose
-    except ModuleNotFoundError as exc:
-        if exc.name in ("infra", "infra.compose"):
-            raise ConfigError(f"{root_str}/infra/compose.py: the Pulumi program is missing") from None
-        raise
+        runpy.run_path(str(main), run_name="__main__")
+    finally:
+        if before is None:
+            os.environ.pop("PLUMBING_ROOT", None)
+        else:
+            os.environ["PLUMBING_ROOT"] = before
 
 
 def plan(root: Path, stack: str, program_root: Path | None = None) -> list[dict]:
@@ -160,15 +161,16 @@ def plan(root: Path, stack: str, program_root: Path | None = None) -> list[dict]
             config[full] = placeholder(full)
             secret_keys.append(full)
 
-    compose = _import_compose(program_root or root)
-    from infra.settings import KNOBS
+    from plumbing.inventory.stack import KNOBS
 
     allowed = set(KNOBS) | set(required_secrets(root))
     for key in config:
         ns, _, name = key.partition(":")
         if ns == project and name not in allowed:
             raise ConfigError(f"Pulumi.{stack}.yaml: unknown config key {key!r}; knobs: {', '.join(KNOBS)}")
-    return inventory(run_under_mocks(lambda: compose(root), config, secret_keys, project=project, stack=stack))
+    program = program_root or root
+    return inventory(run_under_mocks(lambda: _run_program(program, root), config, secret_keys,
+                                     project=project, stack=stack))
 
 
 def run_under_mocks(fn, config: dict[str, str], secret_keys: list[str] | None = None, *,

@@ -60,7 +60,7 @@ def dockerfile_findings(path: Path, display: str) -> list[Finding]:
     return out
 
 
-def check_images(root: Path, org: dict) -> tuple[dict[str, dict], list[Finding]]:
+def check_ci_images(root: Path, org: dict) -> tuple[dict[str, dict], list[Finding]]:
     """Every images/<name>/ folder: the effective configs and all findings."""
     images: dict[str, dict] = {}
     findings: list[Finding] = []
@@ -112,7 +112,7 @@ def check_images(root: Path, org: dict) -> tuple[dict[str, dict], list[Finding]]
 
 def load_images(repo) -> dict[str, dict]:
     """The checked, effective image configs; ConfigError (exit 2) naming the first problem."""
-    images, findings = check_images(repo.root, repo.org)
+    images, findings = check_ci_images(repo.root, repo.org)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
@@ -147,7 +147,7 @@ def render_build(repo, image: dict) -> dict:
     import copy
 
     from plumbing.findings import CheckFailed
-    from plumbing.infra.model import IMAGE_BUILDER, REGISTRY_SECRET
+    from plumbing.inventory.desired import IMAGE_BUILDER, REGISTRY_SECRET
     from plumbing.render import content_hash, plumbing_commit, render_template
 
     namespace = repo.org["namespaces"]["release"]

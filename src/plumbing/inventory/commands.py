@@ -14,31 +14,31 @@ def _runner():
     try:
         import pulumi  # noqa: F401
 
-        from plumbing.infra import runner
+        from plumbing.inventory import mocks as runner
     except ImportError as exc:
         raise ConfigError(f"the infra extra is not installed ({exc.name}): pip install -e '.[infra]'") from None
     return runner
 
 
 def expected_jobs(root: Path) -> list:
+    from plumbing.ci_images import load_images
     from plumbing.config import load_repo
-    from plumbing.images import load_images
-    from plumbing.infra import model
-    from plumbing.infra.jobs import load_jobs
+    from plumbing.cronjobs import load_jobs
+    from plumbing.inventory import desired as model
 
     repo = load_repo(root)
     return model.scheduled_jobs(repo, load_images(repo), load_jobs(repo))
 
 
 def violations(inventory: list[dict], root: Path) -> list[tuple[str, str]]:
-    from plumbing.infra import policy
+    from plumbing.inventory import policies as policy
 
     return policy.check(inventory) + [("cronjob-coverage", m) for m in policy.coverage(inventory, expected_jobs(root))]
 
 
 def plan(root: Path, stack: str, output: str = "text", diff_file: str | None = None) -> int:
     runner = _runner()
-    from plumbing.infra import inventory as inv
+    from plumbing.inventory import records as inv
 
     saved = inv.load_saved(diff_file) if diff_file else None
     resources = runner.plan(root, stack)

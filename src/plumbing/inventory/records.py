@@ -1,6 +1,6 @@
 """Printing a plan's inventory for people, and diffing two inventories for review.
 
-An inventory is what `plumbing.infra.runner.plan` returns and `plumbing infra plan --output
+An inventory is what `plumbing.inventory.mocks.plan` returns and `plumbing infra plan --output
 json` prints under "resources": [{type, name, component, inputs}]. A diff keys resources by
 (type, logical name), like Pulumi's URNs, and compares inputs by dotted path.
 """

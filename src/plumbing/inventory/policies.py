@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from plumbing.config import image_pin_problem
-from plumbing.infra.inventory import get_path
+from plumbing.inventory.records import get_path
 
 PUBLIC_MEMBERS = {"allUsers", "allAuthenticatedUsers"}
 PUBLIC_ROLE = "roles/storage.objectViewer"

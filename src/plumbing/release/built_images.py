@@ -74,7 +74,7 @@ def built_package(text: str, prefix: str) -> str | None:
     return packages.pop() if len(packages) == 1 else None
 
 
-def check_images(text: str, expected: dict[str, str], prefix: str, version: str | None = None) -> ImageCheck:
+def check_built_images(text: str, expected: dict[str, str], prefix: str, version: str | None = None) -> ImageCheck:
     """Compare the images under `prefix` in release.yaml with the configured ones.
 
     `expected` maps each configured name to the repository ko pushes it to. Only references

@@ -1,0 +1,98 @@
+"""A stack's infrastructure knobs (Pulumi.<stack>.yaml): what they are, their defaults, checks.
+
+Only infrastructure lives in stack config: cloud project, region, machine types, versions.
+Everything about projects, namespaces, buckets and identities comes from plumbing.yaml,
+releases/, images/ and cronjobs/ through plumbing's loader. The Pulumi program reads the knobs
+through `pulumi.Config` and hands them to `settings_from`; `plumbing infra plan` uses KNOBS to
+reject a key no knob reads. No Pulumi import here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from plumbing.findings import ConfigError
+
+# Tekton components at pinned versions; their release files are immutable under previous/<tag>/.
+TEKTON_RELEASES = "https://infra.tekton.dev/tekton-releases"
+DEFAULT_VERSIONS = {
+    "pipeline": "v1.0.0",
+    "triggers": "v0.31.0",
+    "dashboard": "v0.56.0",
+    "chains": "v0.24.0",
+    "pruner": "v0.3.5",
+}
+
+# Every `plumbing:` knob a stack file may set (secrets aside); `plumbing infra plan` rejects
+# others, so a typo does not silently fall back to a default.
+KNOBS = ("target", "bucketLocation", "machineType", "nodesMin", "nodesMax", "diskSizeGb", "releaseChannel",
+         "kubeContext", "nightlyRetentionDays", "registryUsername", "tektonVersions")
+
+
+@dataclass(frozen=True)
+class Settings:
+    target: str                 # "gke": the cluster and cloud resources; "existing": a kube context only
+    gcp_project: str | None
+    region: str | None
+    bucket_location: str
+    machine_type: str
+    nodes_min: int
+    nodes_max: int
+    disk_size_gb: int
+    release_channel: str
+    kube_context: str | None
+    nightly_retention_days: int
+    registry_username: str
+    versions: dict
+
+    @property
+    def gke(self) -> bool:
+        return self.target == "gke"
+
+    @property
+    def workload_pool(self) -> str:
+        return f"{self.gcp_project}.svc.id.goog"
+
+    def release_file(self, component: str, name: str = "release.yaml") -> str:
+        return f"{TEKTON_RELEASES}/{component}/previous/{self.versions[component]}/{name}"
+
+
+def _versions(pinned: dict | None) -> dict:
+    versions = dict(DEFAULT_VERSIONS)
+    versions.update(pinned or {})
+    unknown = sorted(set(versions) - set(DEFAULT_VERSIONS))
+    if unknown:
+        raise ConfigError(f"plumbing:tektonVersions: unknown component {unknown[0]!r}; "
+                          f"known: {', '.join(DEFAULT_VERSIONS)}")
+    for component, version in versions.items():
+        if not isinstance(version, str) or not version.startswith("v") or "/" in version or version == "latest":
+            raise ConfigError(f"plumbing:tektonVersions.{component}: {version!r} is not a pinned version such as v1.0.0")
+    return versions
+
+
+def settings_from(get: Callable[[str], object], gcp: Callable[[str], str | None]) -> Settings:
+    """Settings from two lookups: `get(knob)` for `plumbing:` knobs (ints and objects already
+    decoded, None when unset) and `gcp(key)` for `gcp:` config. ConfigError on a bad value."""
+    target = get("target") or "gke"
+    if target not in ("gke", "existing"):
+        raise ConfigError(f"plumbing:target must be gke or existing, not {target!r}")
+    if target == "gke":
+        missing = [f"gcp:{k}" for k in ("project", "region") if not gcp(k)]
+        if missing:
+            raise ConfigError(f"{', '.join(missing)}: required when plumbing:target is gke")
+    return Settings(
+        target=target,
+        gcp_project=gcp("project") if target == "gke" else None,
+        region=gcp("region") if target == "gke" else None,
+        bucket_location=get("bucketLocation") or "US",
+        machine_type=get("machineType") or "e2-standard-4",
+        nodes_min=get("nodesMin") or 1,
+        nodes_max=get("nodesMax") or 3,
+        disk_size_gb=get("diskSizeGb") or 100,
+        release_channel=get("releaseChannel") or "REGULAR",
+        kube_context=get("kubeContext"),
+        nightly_retention_days=get("nightlyRetentionDays") or 30,
+        registry_username=get("registryUsername") or "tekton-robot",
+        versions=_versions(get("tektonVersions")),
+    )
