@@ -21,7 +21,7 @@ class Access(pulumi.ComponentResource):
         super().__init__("plumbing:infra:Access", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.namespaces: dict[str, k8s.core.v1.Namespace] = {}
-        for key, ns in repo.org["namespaces"].items():
+        for key, ns in repo.org.namespaces.items():
             self.namespaces[key] = k8s.core.v1.Namespace(
                 f"{name}-ns-{key}",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=ns, labels={

@@ -32,7 +32,7 @@ class Buckets(pulumi.ComponentResource):
                     condition=storage.BucketLifecycleRuleConditionArgs(
                         with_state="ARCHIVED", num_newer_versions=10))]
             bucket = storage.Bucket(
-                f"{name}-{key}", name=bucket_name(repo.org["buckets"][key]),
+                f"{name}-{key}", name=bucket_name(getattr(repo.org.buckets, key)),
                 location=settings.bucket_location,
                 uniform_bucket_level_access=True,
                 public_access_prevention="inherited" if PUBLIC_READ[key] else "enforced",

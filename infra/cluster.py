@@ -45,7 +45,7 @@ class Cluster(pulumi.ComponentResource):
     def __init__(self, name: str, *, repo, settings, opts: pulumi.ResourceOptions | None = None):
         super().__init__("plumbing:infra:Cluster", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        cluster_name = repo.org["cluster"]["name"]
+        cluster_name = repo.org.cluster.name
         self.cluster = None
         if settings.gke:
             self.node_account = serviceaccount.Account(
@@ -93,6 +93,6 @@ class Cluster(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.node_pool]))
         else:
             self.provider = k8s.Provider(
-                f"{name}-k8s", context=settings.kube_context or repo.org["cluster"]["context"],
+                f"{name}-k8s", context=settings.kube_context or repo.org.cluster.context,
                 enable_server_side_apply=True, opts=child)
         self.register_outputs({"cluster": self.cluster.name if self.cluster else cluster_name})

@@ -27,7 +27,7 @@ def compose(root: Path | None = None) -> dict:
     settings = settings_mod.read()
     identities = model.identities(repo, images, jobs)
     scheduled = model.scheduled_jobs(repo, images, jobs)
-    plumbing_image = repo.org["tool_images"]["plumbing"]
+    plumbing_image = repo.org.tool_images["plumbing"]
 
     from infra.cluster import Cluster  # pulumi_gcp is imported only when needed
     cluster = Cluster("cluster", repo=repo, settings=settings)

@@ -22,7 +22,7 @@ class Secrets(pulumi.ComponentResource):
     def __init__(self, name: str, *, repo, specs, namespaces, settings, opts: pulumi.ResourceOptions | None = None):
         super().__init__("plumbing:infra:Secrets", name, None, opts)
         cfg = pulumi.Config("plumbing")
-        registries = {repo.org["registry"][k].split("/", 1)[0] for k in ("nightly", "release")}
+        registries = {repo.org.registry[k].split("/", 1)[0] for k in ("nightly", "release")}
         self.secrets = {}
         for spec in specs:
             data = {}

@@ -88,7 +88,7 @@ class Tekton(pulumi.ComponentResource):
         patch("triggers-feature-flags", "feature-flags-triggers", "tekton-pipelines", TRIGGERS_FLAGS, self.triggers)
         patch("chains-config", "chains-config", "tekton-chains", CHAINS_CONFIG, self.chains)
         patch("pruner-config", "tekton-pruner-default-spec", "tekton-pipelines",
-              {"global-config": pruner_config(repo.org["namespaces"])}, self.pruner)
+              {"global-config": pruner_config(repo.org.namespaces)}, self.pruner)
         cfg = pulumi.Config("plumbing")
         k8s.core.v1.SecretPatch(
             f"{name}-chains-signing-secrets",

@@ -23,17 +23,17 @@ def test_shipped_config_is_clean(repo_root):
 
 def test_shipped_projects_list_the_images_they_publish(repo_root):
     repo = load_repo(repo_root)
-    assert repo.project("pipeline")["images"] == [
+    assert list(repo.project("pipeline").images) == [
         "controller", "webhook", "entrypoint", "nop", "workingdirinit", "resolvers",
         "sidecarlogresults", "events"]
-    assert "eventlistenersink" in repo.project("triggers")["images"]
+    assert "eventlistenersink" in repo.project("triggers").images
 
 
 def test_defaults_are_filled_in(repo_root):
     p = load_repo(repo_root).project("chains")
-    assert p["platforms"]["publish"] == p["platforms"]["build"]
-    assert p["ko"] == {"config": ["config/"], "naming": "preserve-import-paths"}
-    assert p["timeouts"]["pipeline"] == "3h"
+    assert p.platforms.publish == p.platforms.build
+    assert (p.ko.config, p.ko.naming) == (("config/",), "preserve-import-paths")
+    assert p.timeouts.pipeline == "3h"
 
 
 def test_schema_error_names_file_line_and_field(scratch_repo):
@@ -138,4 +138,4 @@ def test_no_cache_where_home_is_read_only(scratch_repo, tmp_path, monkeypatch):
     blocked = tmp_path / "blocked"
     blocked.write_text("a file, not a folder")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
-    assert load_repo(scratch_repo).project("cli")["images"] == ["tkn"]
+    assert load_repo(scratch_repo).project("cli").images == ("tkn",)

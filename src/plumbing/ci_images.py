@@ -20,14 +20,14 @@ _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)", re.IGNORECASE | re.MULTILINE)
 
 
-def effective_image(raw: dict, name: str, org: dict) -> dict:
+def effective_image(raw: dict, name: str, org) -> dict:
     """The image config with every default filled in."""
     image = dict(raw)
     image["name"] = name
     image.setdefault("description", "")
     image.setdefault("context", f"{IMAGES_DIR}/{name}")
     image["dockerfile"] = f"{IMAGES_DIR}/{name}/Dockerfile"
-    gh = (org.get("notify") or {}).get("github_repository")
+    gh = org.notify.github_repository
     image.setdefault("repository", f"https://github.com/{gh}" if gh else None)
     image.setdefault("revision", "main")
     image.setdefault("build_args", {})
@@ -137,8 +137,8 @@ BUILDKIT = ("moby/buildkit:v0.20.2-rootless"
 BUILD_TIMEOUT = "1h30m"
 
 
-def builder_image(org: dict) -> str:
-    return (org.get("tool_images") or {}).get("buildkit") or BUILDKIT
+def builder_image(org) -> str:
+    return org.tool_images.get("buildkit") or BUILDKIT
 
 
 def render_build(repo, image: dict) -> dict:
@@ -150,7 +150,7 @@ def render_build(repo, image: dict) -> dict:
     from plumbing.inventory.desired import IMAGE_BUILDER, REGISTRY_SECRET
     from plumbing.render import content_hash, plumbing_commit, render_template
 
-    namespace = repo.org["namespaces"]["release"]
+    namespace = repo.org.namespaces["release"]
     builder = builder_image(repo.org)
     problem = image_pin_problem(builder)
     if problem or "@sha256:" not in builder:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import copy
 import os
 import re
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
 from plumbing.findings import ConfigError, Finding
+from plumbing.org import Repo, Where, build_org, build_project
 from plumbing.yamlpos import Document, YamlSyntaxError, load_one
 
 ORG_FILE = "plumbing.yaml"
@@ -34,22 +34,6 @@ DEFAULT_TIMEOUTS = {"pipeline": "3h", "tests": "1h", "publish": "2h"}
 _GO_DURATION = re.compile(r"^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$")
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 _TAG = re.compile(r"^[^@]+:([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$")
-
-
-@dataclass
-class Repo:
-    """The repository's config, fully defaulted and checked."""
-
-    root: Path
-    org: dict
-    projects: dict[str, dict] = field(default_factory=dict)
-
-    def project(self, name: str) -> dict:
-        try:
-            return self.projects[name]
-        except KeyError:
-            known = ", ".join(sorted(self.projects)) or "none"
-            raise ConfigError(f"unknown project {name!r}; known projects: {known}") from None
 
 
 def find_root(start: str | os.PathLike | None = None) -> Path:
@@ -146,7 +130,7 @@ def unsafe_text(value: str) -> str | None:
 def effective_project(raw: dict, org: dict) -> dict:
     """The project with every default filled in."""
     p = copy.deepcopy(raw)
-    org_defaults = org.get("defaults") or {}
+    org_defaults = org.get("defaults") or {}  # the raw plumbing.yaml document
     p.setdefault("description", "")
     p.setdefault("default_branch", "main")
     ko = p.setdefault("ko", {})
@@ -291,7 +275,7 @@ def check_repo(root: Path) -> tuple[Repo | None, list[Finding]]:
             org = org_doc.data
             findings += _org_findings(org, org_doc, ORG_FILE)
 
-    projects: dict[str, dict] = {}
+    projects: dict = {}
     seen: dict[str, str] = {}
     schedules: list[tuple[str, str, Document, str]] = []
     for path in sorted((root / RELEASES_DIR).glob("*.y*ml")):
@@ -313,14 +297,14 @@ def check_repo(root: Path) -> tuple[Repo | None, list[Finding]]:
                                     f"name: {p['name']!r} is already used by {seen[p['name']]}"))
             continue
         seen[p["name"]] = display
-        projects[p["name"]] = p
+        projects[p["name"]] = build_project(p, Where(display, doc))
         if p["nightly"]["enabled"] and p["nightly"]["schedule"] and not cron_problem(p["nightly"]["schedule"]):
             schedules.append((p["name"], p["nightly"]["schedule"], doc, display))
 
     findings += _schedule_clashes(schedules)
     if org is None:
         return None, findings
-    return Repo(root=root, org=org, projects=projects), findings
+    return Repo(root=root, org=build_org(org, Where(ORG_FILE, org_doc)), projects=projects), findings
 
 
 def _schedule_clashes(schedules) -> list[Finding]:
@@ -380,12 +364,20 @@ def _verdict_dir() -> Path:
 
 
 def _verdict_key(root: Path) -> str | None:
-    """sha256 over the config files, the schemas and this module; None if one is unreadable."""
+    """sha256 over the config files, the schemas, the modules that check them and the versions
+    of the libraries that judged them; None if one is unreadable."""
     import hashlib
+    from importlib.metadata import PackageNotFoundError, version
 
     digest = hashlib.sha256()
+    for library in ("yamale", "pyyaml", "cronsim"):
+        try:
+            digest.update(f"{library}=={version(library)}\0".encode())
+        except PackageNotFoundError:
+            digest.update(f"{library} missing\0".encode())
     try:
-        for path in (Path(__file__), *sorted(SCHEMA_DIR.glob("*.yaml")), *_config_files(root)):
+        for path in (Path(__file__), Path(__file__).with_name("org.py"), *sorted(SCHEMA_DIR.glob("*.yaml")),
+                     *_config_files(root)):
             data = path.read_bytes()
             digest.update(f"{path.name}\0{len(data)}\0".encode())
             digest.update(data)
@@ -396,9 +388,12 @@ def _verdict_key(root: Path) -> str | None:
 
 def _load_checked_before(root: Path) -> Repo | None:
     """The effective config of files that passed every check before (same bytes)."""
-    docs = [read_yaml(path, path.name)[0] for path in _config_files(root)]
+    paths = _config_files(root)
+    displays = [ORG_FILE, *(f"{RELEASES_DIR}/{path.name}" for path in paths[1:])]
+    docs = [read_yaml(path, display)[0] for path, display in zip(paths, displays, strict=True)]
     if any(doc is None or not isinstance(doc.data, dict) for doc in docs):
         return None
     org = docs[0].data
-    projects = {doc.data["name"]: effective_project(doc.data, org) for doc in docs[1:]}
-    return Repo(root=root, org=org, projects=projects)
+    projects = {doc.data["name"]: build_project(effective_project(doc.data, org), Where(display, doc))
+                for doc, display in zip(docs[1:], displays[1:], strict=True)}
+    return Repo(root=root, org=build_org(org, Where(ORG_FILE, docs[0])), projects=projects)

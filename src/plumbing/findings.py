@@ -35,9 +35,16 @@ class Finding:
     rule: str
     message: str
 
+    @classmethod
+    def unplaced(cls, path: str, rule: str, message: str, severity: str = "error") -> Finding:
+        """A finding about a whole file, with no line to point at (line and column 0)."""
+        return cls(path, 0, 0, severity, rule, message)
+
     def format(self) -> str:
-        return (f"{one_line(self.path)}:{self.line}:{self.column}: {self.severity} {self.rule} "
-                f"{one_line(self.message)}")
+        """The one place `path:line:col: severity rule-id message` is written. A finding with
+        no position (line 0) reads `path: severity rule-id message`: no invented 1:1."""
+        where = f"{one_line(self.path)}:{self.line}:{self.column}" if self.line else one_line(self.path)
+        return f"{where}: {self.severity} {self.rule} {one_line(self.message)}"
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -158,13 +158,14 @@ def report_issue(api: str, repository: str, failure: Failure, *, token: str | No
 
 def logs_url(org: dict | None, failure_project: str, mode: str, version: str) -> str | None:
     """The public URL of the run's logs.txt, when the mode's bucket is a gs:// bucket."""
-    if not org:
+    from plumbing import layout
+
+    if org is None:
         return None
-    bucket = (org.get("buckets") or {}).get("release" if mode == "full" else "nightly", "")
-    public = org.get("public_url")
-    if not bucket.startswith("gs://") or not public:
+    bucket = org.buckets.for_mode(mode)
+    if not bucket.startswith("gs://"):
         return None
-    return f"{public.rstrip('/')}/{bucket[5:].strip('/')}/{failure_project}/previous/{version}/logs.txt"
+    return layout.public_url(bucket, layout.release_file(failure_project, version, layout.LOGS), org.public_url)
 
 
 def notify(failure: Failure, *, webhook_url: str | None, github_api: str | None,

@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from plumbing import __version__
-from plumbing.findings import CheckFailed, ConfigError
+from plumbing.findings import CheckFailed, ConfigError, Finding
 
 try:
     from yaml import CSafeDumper as _Dumper
@@ -98,9 +98,12 @@ def render_text(root: Path, template: str, **context) -> str:
     except jinja2.TemplateNotFound:
         raise ConfigError(f"{template}: template not found under {root}") from None
     except jinja2.TemplateSyntaxError as exc:
-        raise ConfigError(f"{exc.filename or template}:{exc.lineno}:1: error template-syntax {exc.message}") from None
+        finding = Finding(exc.filename or template, exc.lineno or 0, 1 if exc.lineno else 0, "error",
+                          "template-syntax", str(exc.message))
+        raise ConfigError(finding.format(), findings=[finding]) from None
     except jinja2.UndefinedError as exc:
-        raise ConfigError(f"{template}: error template-undefined {exc.message}") from None
+        finding = Finding.unplaced(template, "template-undefined", str(exc.message))
+        raise ConfigError(finding.format(), findings=[finding]) from None
 
 
 def parse_rendered(text: str, template: str) -> list[dict]:
@@ -109,9 +112,10 @@ def parse_rendered(text: str, template: str) -> list[dict]:
         docs = [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"{mark.line + 1}:{mark.column + 1}" if mark else "1:1"
-        raise CheckFailed(f"{template}:{where}: error rendered-yaml the rendered output does not parse: "
-                          f"{getattr(exc, 'problem', exc)}") from None
+        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        finding = Finding(template, line, col, "error", "rendered-yaml",
+                          f"the rendered output does not parse: {getattr(exc, 'problem', exc)}")
+        raise CheckFailed(finding.format(), findings=[finding]) from None
     for doc in docs:
         check_object(doc, template)
     return docs
@@ -119,17 +123,24 @@ def parse_rendered(text: str, template: str) -> list[dict]:
 
 def check_object(doc, source: str) -> None:
     """The shape every rendered object must have before anyone applies it."""
+    problem = _object_problem(doc)
+    if problem:
+        finding = Finding.unplaced(source, "rendered-object", problem)
+        raise CheckFailed(finding.format(), findings=[finding])
+
+
+def _object_problem(doc) -> str | None:
     if not isinstance(doc, dict):
-        raise CheckFailed(f"{source}: error rendered-object a rendered document is not a mapping")
+        return "a rendered document is not a mapping"
     for key in ("apiVersion", "kind", "metadata"):
         if key not in doc:
-            raise CheckFailed(f"{source}: error rendered-object a rendered {doc.get('kind', 'object')} has no {key}")
+            return f"a rendered {doc.get('kind', 'object')} has no {key}"
     meta = doc["metadata"]
     if not isinstance(meta, dict) or not (meta.get("name") or meta.get("generateName")):
-        raise CheckFailed(f"{source}: error rendered-object a rendered {doc['kind']} has no metadata.name")
+        return f"a rendered {doc['kind']} has no metadata.name"
     if doc["apiVersion"].startswith("tekton.dev/") and doc["apiVersion"] != TEKTON_V1:
-        raise CheckFailed(f"{source}: error rendered-object {doc['kind']} uses {doc['apiVersion']}; "
-                          f"everything rendered is {TEKTON_V1}")
+        return f"{doc['kind']} uses {doc['apiVersion']}; everything rendered is {TEKTON_V1}"
+    return None
 
 
 def render_checked(repo, template: str, **context) -> tuple[str, list[dict]]:

@@ -32,7 +32,7 @@ class VersionError(ValueError):
 class Version:
     tag: str
     kind: str  # NIGHTLY or FULL
-    key: tuple  # sort key within its kind
+    key: object  # sort key within its kind: (date, commit) or a semver.Version
 
     def __lt__(self, other: Version) -> bool:
         if self.kind != other.kind:
@@ -87,29 +87,19 @@ def parse_full(tag: str) -> Version:
         raise VersionError(
             f"version {tag!r} is not vX.Y.Z (strict semver with a leading 'v', no leading zeros)"
         )
-    v = semver.Version.parse(tag[1:])
-    return Version(tag, FULL, _SemverKey(v))
+    # semver.Version orders as semver says (pre-releases first, build metadata ignored).
+    return Version(tag, FULL, semver.Version.parse(tag[1:]))
 
 
-class _SemverKey(tuple):
-    """semver.Version order (pre-releases before the release, build metadata ignored)."""
-
-    def __new__(cls, v):
-        obj = super().__new__(cls, (str(v),))
-        obj.v = v
-        return obj
-
-    def __lt__(self, other):
-        return self.v.compare(other.v) < 0
-
-    def __gt__(self, other):
-        return self.v.compare(other.v) > 0
-
-    def __eq__(self, other):
-        return self.v.compare(other.v) == 0
-
-    def __hash__(self):
-        return hash(str(self.v))
+def sort_key(tag: str) -> tuple:
+    """The one order of version tags: nightlies by date then commit, full releases by semver
+    (pre-releases first, build metadata ignored); tags that are not versions sort first, by
+    name. Kinds never compare with each other: a nightly sorts below every full release."""
+    try:
+        v = parse(tag)
+    except VersionError:
+        return (0, tag)
+    return (1, v.key) if v.kind == NIGHTLY else (2, v.key)
 
 
 def highest(tags) -> Version | None:

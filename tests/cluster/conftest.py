@@ -8,6 +8,7 @@ the synchronous client runs through asyncio.to_thread so kmock's loop keeps serv
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import subprocess
 from pathlib import Path
@@ -187,13 +188,13 @@ def git_remote(tmp_path) -> Path:
 @pytest.fixture
 def repo(repo_dir, git_remote):
     r = load_repo(repo_dir)
-    r.projects["pipeline"]["repository"] = f"file://{git_remote}"
-    return r
+    pipeline = dataclasses.replace(r.projects["pipeline"], repository=f"file://{git_remote}")
+    return dataclasses.replace(r, projects={**r.projects, "pipeline": pipeline})
 
 
 @pytest.fixture
 def kubeconfig(cluster, repo, tmp_path, monkeypatch) -> Path:
-    path = write_kubeconfig(tmp_path / "kubeconfig", cluster.url, repo.org["cluster"]["context"])
+    path = write_kubeconfig(tmp_path / "kubeconfig", cluster.url, repo.org.cluster.context)
     monkeypatch.setenv("KUBECONFIG", str(path))
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
     return path
@@ -202,14 +203,14 @@ def kubeconfig(cluster, repo, tmp_path, monkeypatch) -> Path:
 def make_plan(repo, mode: str = "full", version: str = "v1.2.3") -> tuple[dict, dict]:
     """A plan and PipelineRun with the shapes the release CLI renders (trimmed to what we read)."""
     full = mode == "full"
-    ns = repo.org["namespaces"]["release" if full else "nightly"]
-    sa = repo.org["service_accounts"]["release" if full else "nightly"]
-    bucket = repo.org["buckets"]["release" if full else "nightly"]
+    ns = repo.org.mode(mode).namespace
+    sa = repo.org.mode(mode).service_account
+    bucket = repo.org.buckets.for_mode(mode)
     plan = {
         "project": "pipeline", "mode": mode, "version": version, "revision": "0" * 40,
         "publish": {"bucket": bucket, "previous": f"{bucket}/pipeline/previous/{version}/",
                     "latest": f"{bucket}/pipeline/latest/", "latest_reason": "planned"},
-        "cluster": {"name": repo.org["cluster"]["name"], "context": repo.org["cluster"]["context"],
+        "cluster": {"name": repo.org.cluster.name, "context": repo.org.cluster.context,
                     "namespace": ns, "service_account": sa},
     }
     run = {

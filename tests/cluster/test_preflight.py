@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import subprocess
 
@@ -32,7 +33,7 @@ async def test_wrong_cluster_is_refused_before_anything_is_created(cluster, repo
     plan, run = make_plan(repo)
     message = await refused(repo, plan, run)
     assert message.startswith("kube context 'kind-scratch' is not cluster 'dogfooding'")
-    assert repo.org["cluster"]["context"] in message
+    assert repo.org.cluster.context in message
     assert cluster.posts() == []
     assert list(cluster.kmock) == []  # not even a GET: refused from the kube config alone
 
@@ -56,7 +57,7 @@ async def test_missing_service_account(cluster, repo, kubeconfig):
 
 async def test_bucket_must_be_the_modes_bucket(cluster, repo, kubeconfig):
     plan, run = make_plan(repo)
-    nightly = repo.org["buckets"]["nightly"]
+    nightly = repo.org.buckets.nightly
     plan["publish"]["bucket"] = nightly
     message = await refused(repo, plan, run)
     assert message.startswith(f"bucket {nightly!r} is not the full bucket plumbing.yaml configures")
@@ -68,7 +69,7 @@ async def test_bucket_must_be_the_modes_bucket(cluster, repo, kubeconfig):
 
 
 async def test_version_already_in_the_bucket(cluster, repo, kubeconfig):
-    bucket = open_bucket(repo.org["buckets"]["release"])
+    bucket = open_bucket(repo.org.buckets.release)
     bucket.write("pipeline/previous/v1.2.3/release.yaml", b"kind: List\n", content_type="text/yaml")
     plan, run = make_plan(repo)
     message = await refused(repo, plan, run)
@@ -87,7 +88,8 @@ async def test_tag_already_exists(cluster, repo, kubeconfig, git_remote):
 
 async def test_nightly_skips_the_tag_check(cluster, repo, kubeconfig, git_remote):
     # a nightly's version is never a tag upstream: no git call, and it goes ahead
-    repo.projects["pipeline"]["repository"] = "file:///nonexistent/upstream"
+    pipeline = dataclasses.replace(repo.projects["pipeline"], repository="file:///nonexistent/upstream")
+    repo = dataclasses.replace(repo, projects={**repo.projects, "pipeline": pipeline})
     plan, run = make_plan(repo, mode="nightly", version="v20261124-0123456789")
     out = io.StringIO()
     assert await asyncio.to_thread(apply_release, repo, plan, run, out=out, follow=False) == 0
@@ -103,7 +105,7 @@ def test_tag_check_reads_the_real_remote(git_remote):
 
 
 async def test_latest_is_decided_from_the_bucket_listing(cluster, repo, kubeconfig):
-    bucket = open_bucket(repo.org["buckets"]["release"])
+    bucket = open_bucket(repo.org.buckets.release)
     bucket.write("pipeline/previous/v1.3.0/release.yaml", b"kind: List\n", content_type="text/yaml")
     plan, run = make_plan(repo)  # the plan says latest moves ("auto"); the bucket knows better
     out = io.StringIO()

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html.parser
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
 
+from plumbing.ages import schedule_period
 from plumbing.cli.main import plumbing as plumbing_cli
 from plumbing.config import load_repo
 from plumbing.dashboard import build
-from plumbing.dashboard.collect import project_view, schedule_period
+from plumbing.dashboard.collect import project_view
 from plumbing.dashboard.site import build_site
 from plumbing.storage import open_bucket
 
@@ -42,8 +45,7 @@ def outcome(project, version, status, finished, commit=None):
 def view(tmp_path, schedule="0 3 * * *", now=NOW):
     nightly = open_bucket(f"file://{tmp_path}/n")
     release = open_bucket(f"file://{tmp_path}/r")
-    project = {"name": "p", "description": "P", "repository": "https://github.com/o/p",
-               "nightly": {"enabled": bool(schedule), "schedule": schedule}}
+    project = SimpleNamespace(name="p", description="P", repository="https://github.com/o/p", schedule=schedule)
     return project_view(project, nightly, f"file://{tmp_path}/n", release, f"file://{tmp_path}/r", now)
 
 
@@ -126,7 +128,8 @@ def test_gs_buckets_link_to_public_urls(tmp_path, make_repo):
     (tmp_path / "www").mkdir()
     root = make_repo(tmp_path / "repo", tmp_path / "www")
     repo = load_repo(root)
-    repo.org["buckets"]["nightly"] = "gs://tekton-nightly"
+    org = dataclasses.replace(repo.org, buckets=dataclasses.replace(repo.org.buckets, nightly="gs://tekton-nightly"))
+    repo = dataclasses.replace(repo, org=org)
     n = open_bucket(f"file://{tmp_path}/www/nightly")
     put(n, "pipeline/previous/v20261124-aaaaaaaaaa/release.yaml")
     buckets = {"gs://tekton-nightly": n}

@@ -55,7 +55,7 @@ def test_cluster_gke(repo):
     assert i["workloadIdentityConfig"] == {"workloadPool": "proj.svc.id.goog"}
     assert i["enableLegacyAbac"] is False and i["enableShieldedNodes"] is True
     assert i["releaseChannel"] == {"channel": "REGULAR"} and i["location"] == "europe-west1"
-    assert i["removeDefaultNodePool"] is True and i["name"] == repo.org["cluster"]["name"]
+    assert i["removeDefaultNodePool"] is True and i["name"] == repo.org.cluster.name
     assert i["masterAuth"]["clientCertificateConfig"] == {"issueClientCertificate": False}
     (pool,) = of_type(children, "gcp:container/nodePool:NodePool")
     p = pool["inputs"]
@@ -83,7 +83,7 @@ def test_buckets(repo):
     inv = build(lambda s: Buckets("b", repo=repo, settings=s))
     children = assert_component(inv, "plumbing:infra:Buckets", "b")
     buckets = {r["inputs"]["name"]: r["inputs"] for r in of_type(children, "gcp:storage/bucket:Bucket")}
-    names = {k: model.bucket_name(v) for k, v in repo.org["buckets"].items()}
+    names = {k: model.bucket_name(v) for k, v in vars(repo.org.buckets).items()}
     assert set(buckets) == set(names.values())
     for b in buckets.values():
         assert b["uniformBucketLevelAccess"] is True
@@ -111,13 +111,13 @@ def test_identities(repo):
     assert accounts == {i.name for i in idents if i.gcp}
     assert not of_type(inv, "gcp:serviceaccount/key:Key")
     wi = {r["inputs"]["member"] for r in of_type(children, "gcp:serviceaccount/iAMMember:IAMMember")}
-    sa, ns = repo.org["service_accounts"], repo.org["namespaces"]
+    sa, ns = repo.org.service_accounts, repo.org.namespaces
     assert f"serviceAccount:proj.svc.id.goog[{ns['nightly']}/{sa['nightly']}]" in wi
     grants = {(r["inputs"]["bucket"], r["inputs"]["role"], r["inputs"]["member"])
               for r in of_type(children, "gcp:storage/bucketIAMMember:BucketIAMMember")}
     nightly = f"serviceAccount:{sa['nightly']}@proj.iam.gserviceaccount.com"
     release = f"serviceAccount:{sa['release']}@proj.iam.gserviceaccount.com"
-    b = {k: model.bucket_name(v) for k, v in repo.org["buckets"].items()}
+    b = {k: model.bucket_name(v) for k, v in vars(repo.org.buckets).items()}
     assert {g for g in grants if g[2] == nightly} == {(b["nightly"], "roles/storage.objectUser", nightly),
                                                       (b["logs"], "roles/storage.objectUser", nightly)}
     assert {g for g in grants if g[2] == release} == {(b["release"], "roles/storage.objectUser", release),
@@ -131,19 +131,19 @@ def test_access(repo):
     idents = model.identities(repo, load_images(repo), load_jobs(repo))
     inv = build(lambda s: Access("a", repo=repo, identities=idents, emails={}), LOCAL_CONFIG)
     children = assert_component(inv, "plumbing:infra:Access", "a")
-    assert {r["inputs"]["metadata"]["name"] for r in of_type(children, ":Namespace")} == set(repo.org["namespaces"].values())
+    assert {r["inputs"]["metadata"]["name"] for r in of_type(children, ":Namespace")} == set(repo.org.namespaces.values())
     roles = {r["inputs"]["metadata"]["name"]: r["inputs"]["rules"] for r in of_type(children, "v1:Role")}
-    launcher = repo.org["service_accounts"]["nightly"] + model.LAUNCHER_SUFFIX
+    launcher = repo.org.service_accounts["nightly"] + model.LAUNCHER_SUFFIX
     assert roles[launcher] == [
         {"apiGroups": ["tekton.dev"], "resources": ["pipelineruns"], "verbs": ["create", "get", "list", "watch"]},
         {"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["get"],
-         "resourceNames": [repo.org["service_accounts"]["nightly"]]}]
+         "resourceNames": [repo.org.service_accounts["nightly"]]}]
     sas = {r["inputs"]["metadata"]["name"]: r["inputs"] for r in of_type(children, ":ServiceAccount")}
-    ci_runner = repo.org["service_accounts"]["ci"]
+    ci_runner = repo.org.service_accounts["ci"]
     assert ci_runner not in roles, "the PR runner runs untrusted code and gets no Kubernetes API access"
     assert sas[ci_runner]["automountServiceAccountToken"] is False
     for mode in ("nightly", "release"):
-        runner = repo.org["service_accounts"][mode]
+        runner = repo.org.service_accounts[mode]
         # only what `release logs RUN --upload` in the pipeline's finally reads
         assert roles[runner] == [
             {"apiGroups": ["tekton.dev"], "resources": ["pipelineruns"], "verbs": ["get"]},
@@ -169,8 +169,8 @@ def test_secrets(repo):
     got = {(r["inputs"]["metadata"]["namespace"], r["inputs"]["metadata"]["name"]) for r in secrets}
     assert got == {(s.namespace, s.name) for s in specs}
     assert all(r["inputs"]["stringData"] == "[secret]" for r in secrets)
-    notify = repo.org["notify"]
-    assert {s.name for s in specs} >= {notify["slack_webhook_secret"], notify["github_token_secret"],
+    notify = repo.org.notify
+    assert {s.name for s in specs} >= {notify.slack_webhook_secret, notify.github_token_secret,
                                        model.REGISTRY_SECRET, model.PR_WEBHOOK_SECRET}
     import base64
     import json
@@ -194,8 +194,8 @@ def test_tekton(repo):
     patches = {r["inputs"]["metadata"]["name"]: r["inputs"] for r in of_type(children, "ConfigMapPatch")}
     assert patches["feature-flags"]["data"]["enable-api-fields"] == "beta"
     assert "namespaces:" in patches["tekton-pruner-default-spec"]["data"]["global-config"]
-    for ns in repo.org["namespaces"].values():
-        assert f"  {ns}:" in pruner_config(repo.org["namespaces"])
+    for ns in repo.org.namespaces.values():
+        assert f"  {ns}:" in pruner_config(repo.org.namespaces)
     (signing,) = of_type(children, "SecretPatch")
     assert signing["inputs"]["stringData"] == "[secret]"
 
@@ -214,7 +214,7 @@ def test_cronjob_components(repo, kind, token):
     from infra.access import Access
 
     jobs = [j for j in model.scheduled_jobs(repo, load_images(repo), load_jobs(repo)) if j.kind == kind]
-    image = repo.org["tool_images"]["plumbing"]
+    image = repo.org.tool_images["plumbing"]
 
     def fn(s):
         access = Access("a", repo=repo, identities=[], emails={})
@@ -248,8 +248,8 @@ def test_nightly_command_and_launcher(repo):
     jobs = {j.name: j for j in model.scheduled_jobs(repo, load_images(repo), load_jobs(repo))}
     j = jobs["nightly-pipeline"]
     assert j.command[:4] == ["release", "nightly", "pipeline", "--apply"]
-    assert j.service_account == repo.org["service_accounts"]["nightly"] + "-launcher"
-    assert j.namespace == repo.org["namespaces"]["nightly"]
+    assert j.service_account == repo.org.service_accounts["nightly"] + "-launcher"
+    assert j.namespace == repo.org.namespaces["nightly"]
     assert jobs["image-build-plumbing"].command[:5] == ["plumbing", "image", "build", "plumbing", "--apply"]
     assert jobs["dashboard-refresh"].command == ["plumbing", "dashboard", "--upload"]
     assert jobs["stale-nightly-watch"].command == ["release", "status"]

@@ -99,7 +99,7 @@ def test_rendered_build_embeds_the_pipeline_and_pins_everything():
     run = result["pipelinerun"]
     assert "pipelineRef" not in run["spec"] and run["spec"]["pipelineSpec"] == result["pipeline"]["spec"]
     assert run["metadata"]["annotations"]["plumbing.tekton.dev/content-hash"].startswith("sha256:")
-    assert run["metadata"]["namespace"] == repo.org["namespaces"]["release"]
+    assert run["metadata"]["namespace"] == repo.org.namespaces["release"]
     assert run["spec"]["taskRunTemplate"]["serviceAccountName"] == "image-builder"
     params = {p["name"]: p["value"] for p in run["spec"]["params"]}
     assert params["image"] == "ghcr.io/tektoncd/plumbing/plumbing" and params["platforms"] == "linux/amd64,linux/arm64"
@@ -107,7 +107,7 @@ def test_rendered_build_embeds_the_pipeline_and_pins_everything():
     images = [s["image"] for s in steps]
     assert BUILDKIT in images and "@sha256:" in BUILDKIT and "rootless" in BUILDKIT
     assert not any("docker:" in i or "dind" in i for i in images), "no Docker daemon"
-    assert repo.org["tool_images"]["git"] in images
+    assert repo.org.tool_images["git"] in images
 
 
 def test_build_values_are_quoted(scratch):

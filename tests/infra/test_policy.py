@@ -28,7 +28,7 @@ def test_every_policy_holds_for_each_stack(inventory, stack):
 def test_one_cronjob_per_nightly_project_image_and_job(inventory):
     assert policy.coverage(inventory, expected()) == []
     repo = load_repo(ROOT)
-    nightly = sorted(n for n, p in repo.projects.items() if p["nightly"]["enabled"])
+    nightly = sorted(n for n, p in repo.projects.items() if p.has_nightly)
     names = sorted(r["inputs"]["metadata"]["name"] for r in of_type(inventory, "batch/v1:CronJob"))
     assert [n for n in names if n.startswith("nightly-")] == [f"nightly-{p}" for p in nightly]
     assert [n for n in names if n.startswith("image-build-")] == ["image-build-plumbing"]
@@ -36,7 +36,7 @@ def test_one_cronjob_per_nightly_project_image_and_job(inventory):
         meta = r["inputs"]["metadata"]
         if meta["name"].startswith("nightly-"):
             project = meta["name"].removeprefix("nightly-")
-            assert r["inputs"]["spec"]["schedule"] == repo.projects[project]["nightly"]["schedule"]
+            assert r["inputs"]["spec"]["schedule"] == repo.projects[project].schedule
 
 
 def _violations(inv, pid):
@@ -261,7 +261,7 @@ def test_every_secret_and_service_account_the_release_runs_use_is_declared(dogfo
         for name in set(_secret_refs(run)):
             seen.add(name)
             assert (namespace, name) in declared, f"{project} {mode} reads Secret {namespace}/{name}, which infra does not declare"
-    assert {repo.org["notify"]["slack_webhook_secret"], repo.org["notify"]["github_token_secret"]} <= seen
+    assert {repo.org.notify.slack_webhook_secret, repo.org.notify.github_token_secret} <= seen
 
 
 def test_the_image_build_secret_is_declared(dogfooding):

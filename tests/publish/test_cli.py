@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from click.testing import CliRunner
 
+from plumbing.ages import schedule_period
 from plumbing.cli.main import release
-from plumbing.release.status import schedule_period
 from plumbing.storage import open_bucket
 
 NIGHTLY = "v20260101-aaaaaaaaaa"
@@ -103,7 +103,7 @@ def test_status_fresh_stale_and_missing_nightlies(root, release_dir, tmp_path):
     now = datetime.now(UTC)
     fresh = run("status", "pipeline", "--root", root, "--now", iso(now + timedelta(hours=1)))
     assert fresh.exit_code == 0, fresh.output
-    assert f"full v1.10.0 (1h0m ago), nightly {NIGHTLY} (1h0m ago)" in fresh.stdout
+    assert f"full v1.10.0 (1 hour ago), nightly {NIGHTLY} (1 hour ago)" in fresh.stdout
     stale = run("status", "pipeline", "--root", root, "--now", iso(now + timedelta(days=2, hours=1)),
                 "--output", "json")
     assert stale.exit_code == 1

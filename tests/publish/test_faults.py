@@ -11,7 +11,8 @@ from gcs_server import is_upload
 from hypothesis import HealthCheck, given, settings
 
 from plumbing.findings import CheckFailed
-from plumbing.release.publish import publish, release_exists
+from plumbing.layout import release_exists
+from plumbing.release.publish import publish
 from plumbing.storage import RetryPolicy, StorageError, md5_b64, open_bucket
 
 FILES = {"extra/a.yaml": "a: 1\n", "extra/b.yaml": "b: 2\n", "logs.txt": "built\n"}

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from plumbing.findings import CheckFailed
+from plumbing.layout import release_exists, released_versions
+from plumbing.org import Buckets
 from plumbing.release.publish import (
     bucket_for,
     decide_latest,
     mirror_latest,
     publish,
-    release_exists,
-    released_versions,
 )
 from plumbing.storage import md5_b64
 
@@ -150,7 +152,8 @@ def test_tekton_mistake_no_release_yaml_uploads_nothing(bucket, release_dir):
     assert bucket.list("") == []
 
 
-ORG = {"buckets": {"nightly": "gs://tekton-releases-nightly", "release": "gs://tekton-releases"}}
+ORG = SimpleNamespace(buckets=Buckets(nightly="gs://tekton-releases-nightly", release="gs://tekton-releases",
+                                     logs="gs://tekton-release-logs"))
 
 
 def test_tekton_mistake_nightly_into_the_release_bucket_is_refused():

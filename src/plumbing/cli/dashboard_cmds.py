@@ -54,7 +54,7 @@ def dashboard(out_dir, upload, now, limit, root):
         click.echo(f"wrote {len(result['written'])} files to {out_dir}")
     if upload:
         click.echo(f"uploaded {len(result['uploaded'])} files to "
-                   f"{repo.org['buckets']['logs'].rstrip('/')}/{SITE_PREFIX}")
+                   f"{repo.org.buckets.logs.rstrip('/')}/{SITE_PREFIX}")
     for v in troubled:
         for cls, text in v.marks:
             if cls in PROBLEMS:
@@ -87,7 +87,7 @@ def record(project, version, status, run, commit, started, finished, run_url, bu
     from plumbing.findings import ConfigError
     from plumbing.outcome import OutcomeError, make_outcome, write_outcome
     from plumbing.storage import open_bucket
-    from plumbing.versions import FULL, VersionError, parse
+    from plumbing.versions import VersionError, parse
 
     repo = None
     if bucket is None or root is not None:
@@ -100,13 +100,13 @@ def record(project, version, status, run, commit, started, finished, run_url, bu
     public_url = None
     if repo is not None:
         repo.project(project)
-        public_url = repo.org.get("public_url")
+        public_url = repo.org.public_url
         if bucket is None:
             try:
                 kind = parse(version).kind
             except VersionError as exc:
                 raise usage_error(str(exc)) from None
-            bucket = repo.org["buckets"]["release" if kind == FULL else "nightly"]
+            bucket = repo.org.buckets.for_mode(kind)
     try:
         outcome = make_outcome(project=project, version=version, status=status, run=run,
                                commit=commit, started=started,

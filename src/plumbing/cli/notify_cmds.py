@@ -41,13 +41,13 @@ def notify(project, mode, version, run, status, webhook_url, github_api, github_
     except PlumbingError:  # a task container may have no plumbing.yaml; env is enough
         if root is not None:
             raise
-    notify_cfg = (org or {}).get("notify") or {}
+    configured_repository = org.notify.github_repository if org is not None else None
     failure = Failure(project, mode, version, run, status, logs_url(org, project, mode, version))
     return send(
         failure,
         webhook_url=webhook_url or os.environ.get("SLACK_WEBHOOK_URL") or None,
         github_api=github_api or os.environ.get("GITHUB_API_URL") or DEFAULT_GITHUB_API,
-        github_repository=(github_repository or notify_cfg.get("github_repository")
+        github_repository=(github_repository or configured_repository
                            or os.environ.get("GITHUB_REPOSITORY") or None),
         github_token=os.environ.get("GITHUB_TOKEN") or None,
     )

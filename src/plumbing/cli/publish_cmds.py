@@ -44,8 +44,7 @@ def publish(project, version, src_dir, bucket_url, latest, root, output):
     repo.project(project)
     url = bucket_for(repo.org, version, bucket_url)
     bucket = open_bucket(url)
-    result = run(bucket, project, version, src_dir, latest=latest,
-                 public_base=repo.org.get("public_url") or "https://storage.googleapis.com")
+    result = run(bucket, project, version, src_dir, latest=latest, public_base=repo.org.public_url)
     if output == "json":
         click.echo(json.dumps(result.as_dict(), indent=2))
     else:
@@ -68,15 +67,15 @@ def status(project, now, nightly_bucket, release_bucket, root, output):
     A nightly is stale when it is older than twice its schedule's period (or missing while
     the project has a nightly schedule).
     """
-    from plumbing.release.status import parse_now, project_status
+    from plumbing.ages import parse_now
+    from plumbing.release.status import project_status
     from plumbing.storage import open_bucket
 
     repo = _repo(root)
     when = parse_now(now)
     projects = [repo.project(project)] if project else [repo.projects[n] for n in sorted(repo.projects)]
-    buckets = repo.org.get("buckets") or {}
-    nb_url = nightly_bucket or buckets.get("nightly")
-    rb_url = release_bucket or buckets.get("release")
+    nb_url = nightly_bucket or repo.org.buckets.nightly
+    rb_url = release_bucket or repo.org.buckets.release
     nb = open_bucket(nb_url) if nb_url else None
     rb = open_bucket(rb_url) if rb_url else None
     rows = [project_status(p, nb, rb, when) for p in projects]

@@ -84,8 +84,7 @@ def list_projects(output, root):
     from plumbing.config import load_repo
 
     repo = load_repo(root)
-    rows = [{"name": p["name"], "repository": p["repository"], "images": p["images"],
-             "nightly": p["nightly"]["schedule"] if p["nightly"]["enabled"] else None}
+    rows = [{"name": p.name, "repository": p.repository, "images": list(p.images), "nightly": p.schedule}
             for p in repo.projects.values()]
     if output == "json":
         click.echo(json.dumps(rows, indent=2))

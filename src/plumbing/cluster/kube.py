@@ -94,11 +94,11 @@ def connect(repo=None, *, check_cluster: bool = True) -> Target:
     name = current["name"]
     cluster_entry = (current.get("context") or {}).get("cluster")
     if check_cluster and repo is not None:
-        wanted = repo.org["cluster"]
-        if wanted.get("context") not in (name, cluster_entry):
+        wanted = repo.org.cluster
+        if wanted.context not in (name, cluster_entry):
             raise Refused(
-                f"kube context {name!r} is not cluster {wanted.get('name')!r}: plumbing.yaml wants "
-                f"context {wanted.get('context')!r} (kubectl config use-context {wanted.get('context')})")
+                f"kube context {name!r} is not cluster {wanted.name!r}: plumbing.yaml wants "
+                f"context {wanted.context!r} (kubectl config use-context {wanted.context})")
     try:
         api_client = config.new_client_from_config(config_file=config_file, context=name)
     except (config.ConfigException, OSError) as exc:

@@ -7,9 +7,9 @@ The release pipeline's `finally` runs it, so failed runs' logs are public too.
 
 from __future__ import annotations
 
+from plumbing import layout
 from plumbing.cluster import runs
 from plumbing.cluster.kube import Target
-from plumbing.cluster.preflight import mode_bucket_key
 from plumbing.findings import PlumbingError
 
 PROJECT_LABEL = "plumbing.tekton.dev/project"
@@ -48,7 +48,7 @@ def release_of(run: dict) -> tuple[str, str, str]:
 
 
 def logs_path(project: str, version: str) -> str:
-    return f"{project}/previous/{version}/logs.txt"
+    return layout.release_file(project, version, layout.LOGS)
 
 
 def upload(run: dict, lines: list[str], *, bucket_url: str | None = None, repo=None) -> str:
@@ -59,7 +59,7 @@ def upload(run: dict, lines: list[str], *, bucket_url: str | None = None, repo=N
     if bucket_url is None:
         if repo is None:
             raise PlumbingError("--upload needs --bucket or a plumbing.yaml to take the mode's bucket from")
-        bucket_url = repo.org["buckets"][mode_bucket_key(mode)]
+        bucket_url = repo.org.buckets.for_mode(mode)
     bucket = open_bucket(bucket_url)
     name = logs_path(project, version)
     data = ("\n".join(lines) + "\n").encode("utf-8") if lines else b""

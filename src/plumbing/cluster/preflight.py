@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import subprocess
 
+from plumbing import layout
 from plumbing.cluster.kube import Refused, Target, api_error
+from plumbing.org import MODE_KEYS
 
 GIT_TIMEOUT = 60
 
@@ -44,18 +46,14 @@ def check_service_account(target: Target, namespace: str, name: str) -> None:
         raise Refused(f"cannot read service account {namespace}/{name}: {api_error(exc)}") from None
 
 
-def mode_bucket_key(mode: str) -> str:
-    return "release" if mode == "full" else "nightly"
-
-
 def check_bucket(repo, plan: dict, pipelinerun: dict) -> str:
     """The plan's bucket (and the run's `bucket` param) is the one configured for the mode."""
     mode = plan["mode"]
-    wanted = repo.org["buckets"][mode_bucket_key(mode)]
+    wanted = repo.org.buckets.for_mode(mode)
     planned = (plan.get("publish") or {}).get("bucket")
     if planned != wanted:
         raise Refused(f"bucket {planned!r} is not the {mode} bucket plumbing.yaml configures "
-                      f"(buckets.{mode_bucket_key(mode)}: {wanted!r})")
+                      f"(buckets.{MODE_KEYS[mode]}: {wanted!r})")
     param = _params(pipelinerun).get("bucket")
     if param is not None and param != wanted:
         raise Refused(f"the PipelineRun's bucket param {param!r} is not the {mode} bucket {wanted!r}")
@@ -87,20 +85,18 @@ def _git_env() -> dict[str, str]:
     return {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
 
 
-def check_release_is_new(bucket, project: dict, version: str, bucket_url: str) -> None:
-    from plumbing.release.publish import release_exists
-
-    if release_exists(bucket, project["name"], version):
-        raise Refused(f"{version} is already released: {bucket_url.rstrip('/')}/{project['name']}"
-                      f"/previous/{version}/ exists (a release is never overwritten)")
-    if tag_exists(project["repository"], version):
-        raise Refused(f"tag {version} already exists in {project['repository']}")
+def check_release_is_new(bucket, project, version: str, bucket_url: str) -> None:
+    if layout.release_exists(bucket, project.name, version):
+        folder = layout.folder_url(bucket_url, layout.release_folder(project.name, version))
+        raise Refused(f"{version} is already released: {folder} exists (a release is never overwritten)")
+    if tag_exists(project.repository, version):
+        raise Refused(f"tag {version} already exists in {project.repository}")
 
 
-def decide_latest(bucket, project: dict, version: str) -> tuple[bool, str]:
+def decide_latest(bucket, project, version: str) -> tuple[bool, str]:
     from plumbing.release.publish import decide_latest as decide
 
-    return decide(bucket, project["name"], version)
+    return decide(bucket, project.name, version)
 
 
 def run_all(repo, plan: dict, pipelinerun: dict, target: Target, out=None) -> dict:

@@ -26,16 +26,16 @@ def build(repo, *, now: datetime, out_dir=None, upload: bool = False, limit: int
     if open_bucket is None:
         from plumbing.storage import open_bucket
     views = collect(repo, now, limit or DEFAULT_LIMIT, open_bucket=open_bucket)
-    buckets = repo.org["buckets"]
-    common = {"org": repo.org.get("organisation", "plumbing"), "now": now,
-              "bucket_urls": [buckets["release"], buckets["nightly"]],
-              "public_url": repo.org.get("public_url")}
+    buckets = repo.org.buckets
+    common = {"org": repo.org.organisation, "now": now,
+              "bucket_urls": [buckets.release, buckets.nightly],
+              "public_url": repo.org.public_url}
     result = {"projects": views, "written": [], "uploaded": []}
     if out_dir is not None:
         files = build_site(views, **common, site_dir=str(out_dir))
         result["written"] = write_site(files, out_dir)
     if upload:
-        logs_url = buckets["logs"]
+        logs_url = buckets.logs
         site_dir = None
         if logs_url.startswith("file://"):
             site_dir = logs_url[len("file://"):].rstrip("/") + "/" + SITE_PREFIX.rstrip("/")

@@ -11,11 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from plumbing import versions
+from plumbing import layout, versions
+from plumbing.ages import human_age, schedule_period
 from plumbing.findings import PlumbingError
 from plumbing.outcome import FAILED_STATUSES, FILENAME, OK_STATUSES, OutcomeError, parse_outcome
 
-RELEASE_FILES = ("release.yaml", "release.notags.yaml", "logs.txt")
+RELEASE_FILES = (layout.RELEASE_YAML, layout.NOTAGS_YAML, layout.LOGS)
+# Outcome records are read concurrently: one request each, which at a cluster's 30 ms round
+# trip is what the page's time is made of.
+READ_CONCURRENCY = 16
 DEFAULT_LIMIT = 60
 PROBLEMS = ("failed", "stale", "warn")   # mark classes that need a person's attention
 
@@ -89,26 +93,6 @@ class ProjectView:
         return not any(cls in PROBLEMS for cls, _ in self.marks)
 
 
-def schedule_period(expr: str, now: datetime) -> timedelta:
-    """The longest gap between consecutive firings of `expr` (one day for "0 3 * * *", three
-    for a weekdays-only schedule, so a nightly is not stale every Monday).
-
-    The same definition as `release status`, which watches for stale nightlies from a CronJob:
-    both must agree on what stale means.
-    """
-    from plumbing.release.status import schedule_period as period
-
-    return period(expr, now)
-
-
-def human_age(delta: timedelta) -> str:
-    hours = int(delta.total_seconds() // 3600)
-    if hours < 48:
-        return f"{hours} hours" if hours != 1 else "1 hour"
-    days, hours = divmod(hours, 24)
-    return f"{days} days" + (f" {hours} hour{'s' if hours != 1 else ''}" if hours else "")
-
-
 def _status(outcome, has_release: bool) -> tuple[str, str]:
     if outcome is not None:
         if outcome.status in OK_STATUSES:
@@ -152,107 +136,98 @@ class Listing:
 def read_releases(bucket, bucket_url: str, project: str, kind: str, limit: int,
                   logs_bucket=None, logs_url: str | None = None) -> Listing:
     """The newest `limit` releases of one kind in one bucket, and what latest/ holds."""
-    prefix = f"{project}/previous/"
-    grouped: dict[str, dict] = {}
-    for obj in bucket.list(prefix):
-        rest = obj.name[len(prefix):]
-        version, _, fname = rest.partition("/")
-        if not version or not fname:
-            continue
-        grouped.setdefault(version, {})[fname] = obj
-    logs: dict[str, object] = {}
-    if logs_bucket is not None:
-        for obj in logs_bucket.list(prefix):
-            version, _, fname = obj.name[len(prefix):].partition("/")
-            if fname == "logs.txt":
-                logs[version] = obj
-
-    def belongs(tag: str) -> bool:
-        try:
-            return versions.parse(tag).kind == kind
-        except versions.VersionError:
-            return True  # shown, with a note, rather than silently dropped
-
-    tags = [t for t in grouped if belongs(t)]
-    complete = [t for t in tags if "release.yaml" in grouped[t]]
-    best = versions.highest(complete)
-    latest = None
-    latest_blob = next((b for b in bucket.list(f"{project}/latest/release.yaml")
-                        if b.name == f"{project}/latest/release.yaml"), None)
-    if latest_blob is not None:
-        latest = "?"
-        md5 = getattr(latest_blob, "md5", None)
-        for t in complete:
-            if md5 and getattr(grouped[t]["release.yaml"], "md5", None) == md5:
-                latest = t
-                break
-
-    def order(tag: str):
-        objs = grouped[tag].values()
-        newest = max((_aware(o.updated) for o in objs if o.updated is not None),
-                     default=datetime.min.replace(tzinfo=UTC))
-        try:
-            v = versions.parse(tag)
-        except versions.VersionError:
-            return (0, "", newest)
-        if v.kind == versions.NIGHTLY:
-            return (1, v.key[0], newest)
-        return (1, _Semver(v), newest)
-
-    tags.sort(key=order, reverse=True)
+    grouped = layout.group_by_version(bucket.list(layout.previous_prefix(project)), project)
+    logs = _logs_elsewhere(logs_bucket, project)
+    # Folders that are not versions are shown, with a note, rather than silently dropped.
+    tags = [t for t in grouped if layout.of_kind(t, kind) or not layout.of_kind(t, None)]
+    complete = [t for t in tags if layout.MARKER in grouped[t] and layout.of_kind(t, kind)]
+    tags.sort(key=lambda tag: (versions.sort_key(tag), _newest_upload(grouped[tag].values())), reverse=True)
     shown, hidden = tags[:limit], max(0, len(tags) - limit)
-    out = []
-    for tag in shown:
-        files = grouped[tag]
-        base = prefix + tag + "/"
-        note = ""
-        outcome = None
-        if FILENAME in files:
-            try:
-                outcome = parse_outcome(bucket.read(base + FILENAME))
-            except OutcomeError as exc:
-                note = f"outcome.json is unreadable: {exc}"
-            except PlumbingError as exc:  # e.g. deleted between list and read
-                note = f"outcome.json could not be read: {exc}"
-            if outcome is not None and (outcome.project, outcome.version) != (project, tag):
-                note = (f"outcome.json is about {outcome.project} {outcome.version}, "
-                        "not this release; ignored")
-                outcome = None
+    latest = layout.latest_holds(bucket, project, {t: grouped[t] for t in complete})
+    outcomes = _read_outcomes(bucket, project, [t for t in shown if FILENAME in grouped[t]])
+    rows = [_release(project, kind, tag, grouped[tag], outcomes.get(tag, (None, "")), bucket_url,
+                     logs_url if tag in logs else None) for tag in shown]
+    for row in rows:
+        row.latest = row.version == latest
+    return Listing(rows, hidden, latest, layout.newest(complete))
+
+
+def _logs_elsewhere(logs_bucket, project: str) -> set[str]:
+    """Versions whose logs.txt is in the logs bucket rather than beside the release."""
+    if logs_bucket is None:
+        return set()
+    grouped = layout.group_by_version(logs_bucket.list(layout.previous_prefix(project)), project)
+    return {tag for tag, files in grouped.items() if layout.LOGS in files}
+
+
+def _newest_upload(blobs) -> datetime:
+    return max((_aware(b.updated) for b in blobs if b.updated is not None),
+               default=datetime.min.replace(tzinfo=UTC))
+
+
+def _read_outcomes(bucket, project: str, tags: list[str]) -> dict[str, tuple]:
+    """{tag: (Outcome or None, note)} read concurrently (bounded)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def read(tag: str):
         try:
-            versions.parse(tag)
-        except versions.VersionError:
-            note = note or f"{tag} is not a release version"
-        status, text = _status(outcome, "release.yaml" in files)
-        when, source = None, ""
-        if outcome is not None and outcome.finished:
-            when, source = outcome.finished_at(), "finished"
-        elif "release.yaml" in files and files["release.yaml"].updated is not None:
-            when, source = _aware(files["release.yaml"].updated), "uploaded"
-        elif files and any(o.updated is not None for o in files.values()):
-            when, source = max(_aware(o.updated) for o in files.values() if o.updated is not None), "uploaded"
-        elif _tag_date(tag):
-            when, source = _tag_date(tag), "tag date"
-        commit = outcome.commit if outcome is not None and outcome.commit else (
-            tag[-10:] if kind == versions.NIGHTLY and _tag_date(tag) else None)
-        links, missing = [], []
-        for fname in RELEASE_FILES:
-            if fname in files:
-                links.append(Link(fname, bucket_url, base + fname))
-            elif fname == "logs.txt" and tag in logs:
-                links.append(Link(fname, logs_url, base + fname))
-            else:
-                missing.append(fname)
-        if FILENAME in files:
-            links.append(Link(FILENAME, bucket_url, base + FILENAME))
-        duration = None
-        if outcome is not None and outcome.started and outcome.finished:
-            duration = outcome.finished_at() - outcome.started_at()
-        out.append(Release(
-            project=project, kind=kind, version=tag, commit=commit, when=when, when_source=source,
-            status=status, status_text=text, run=outcome.run if outcome else None,
-            run_url=_http_url(outcome.urls.get("run")) if outcome else None, duration=duration,
-            files=links, missing=missing, note=note, latest=tag == latest))
-    return Listing(out, hidden, latest, best.tag if best else None)
+            outcome = parse_outcome(bucket.read(layout.release_file(project, tag, FILENAME)))
+        except OutcomeError as exc:
+            return None, f"outcome.json is unreadable: {exc}"
+        except PlumbingError as exc:  # e.g. deleted between list and read
+            return None, f"outcome.json could not be read: {exc}"
+        if (outcome.project, outcome.version) != (project, tag):
+            return None, f"outcome.json is about {outcome.project} {outcome.version}, not this release; ignored"
+        return outcome, ""
+
+    if len(tags) <= 1:
+        return {tag: read(tag) for tag in tags}
+    with ThreadPoolExecutor(max_workers=min(READ_CONCURRENCY, len(tags))) as pool:
+        return dict(zip(tags, pool.map(read, tags), strict=True))
+
+
+def _when(outcome, files: dict, tag: str) -> tuple[datetime | None, str]:
+    """finished (record) > release.yaml's upload time > any upload time > the tag's date."""
+    if outcome is not None and outcome.finished:
+        return outcome.finished_at(), "finished"
+    marker = files.get(layout.MARKER)
+    if marker is not None and marker.updated is not None:
+        return _aware(marker.updated), "uploaded"
+    if any(o.updated is not None for o in files.values()):
+        return _newest_upload(files.values()), "uploaded"
+    if _tag_date(tag):
+        return _tag_date(tag), "tag date"
+    return None, ""
+
+
+def _release(project: str, kind: str, tag: str, files: dict, read: tuple, bucket_url: str,
+             logs_url: str | None) -> Release:
+    outcome, note = read
+    if not layout.of_kind(tag, None):
+        note = note or f"{tag} is not a release version"
+    base = layout.release_folder(project, tag)
+    status, text = _status(outcome, layout.MARKER in files)
+    when, source = _when(outcome, files, tag)
+    commit = outcome.commit if outcome is not None and outcome.commit else (
+        tag[-10:] if kind == versions.NIGHTLY and _tag_date(tag) else None)
+    links, missing = [], []
+    for fname in RELEASE_FILES:
+        if fname in files:
+            links.append(Link(fname, bucket_url, base + fname))
+        elif fname == layout.LOGS and logs_url is not None:
+            links.append(Link(fname, logs_url, base + fname))
+        else:
+            missing.append(fname)
+    if FILENAME in files:
+        links.append(Link(FILENAME, bucket_url, base + FILENAME))
+    duration = None
+    if outcome is not None and outcome.started and outcome.finished:
+        duration = outcome.finished_at() - outcome.started_at()
+    return Release(
+        project=project, kind=kind, version=tag, commit=commit, when=when, when_source=source,
+        status=status, status_text=text, run=outcome.run if outcome else None,
+        run_url=_http_url(outcome.urls.get("run")) if outcome else None, duration=duration,
+        files=links, missing=missing, note=note)
 
 
 def _http_url(url: str | None) -> str | None:
@@ -260,35 +235,18 @@ def _http_url(url: str | None) -> str | None:
     return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
 
 
-class _Semver:
-    """Sort key for full versions inside tuples (versions' own key only compares to its kind)."""
-
-    def __init__(self, v):
-        self.v = v
-
-    def __lt__(self, other):
-        return self.v < other.v if isinstance(other, _Semver) else False
-
-    def __gt__(self, other):
-        return self.v > other.v if isinstance(other, _Semver) else True
-
-    def __eq__(self, other):
-        return isinstance(other, _Semver) and self.v.key == other.v.key
-
-
-def project_view(project: dict, nightly_bucket, nightly_url: str, release_bucket, release_url: str,
+def project_view(project, nightly_bucket, nightly_url: str, release_bucket, release_url: str,
                  now: datetime, limit: int = DEFAULT_LIMIT, logs_bucket=None,
                  logs_url: str | None = None) -> ProjectView:
-    name = project["name"]
-    nightly = project.get("nightly") or {}
-    schedule = nightly.get("schedule") if nightly.get("enabled") else None
+    name = project.name
+    schedule = project.schedule
     nightly_list = read_releases(nightly_bucket, nightly_url, name, versions.NIGHTLY, limit,
                                  logs_bucket, logs_url)
     full_list = read_releases(release_bucket, release_url, name, versions.FULL, limit,
                               logs_bucket, logs_url)
     nightlies, fulls = nightly_list.releases, full_list.releases
-    view = ProjectView(name=name, description=project.get("description") or "",
-                       repository=project.get("repository"), schedule=schedule, period=None,
+    view = ProjectView(name=name, description=project.description,
+                       repository=project.repository, schedule=schedule, period=None,
                        nightlies=nightlies, fulls=fulls,
                        hidden={versions.NIGHTLY: nightly_list.hidden, versions.FULL: full_list.hidden})
     if schedule:
@@ -320,10 +278,10 @@ def collect(repo, now: datetime, limit: int = DEFAULT_LIMIT, open_bucket=None) -
     """A view of every configured project, read from the org's buckets."""
     if open_bucket is None:
         from plumbing.storage import open_bucket
-    buckets = repo.org["buckets"]
-    nightly = open_bucket(buckets["nightly"])
-    release = open_bucket(buckets["release"])
-    logs = open_bucket(buckets["logs"]) if buckets.get("logs") else None
-    return [project_view(p, nightly, buckets["nightly"], release, buckets["release"], now, limit,
-                         logs, buckets.get("logs"))
+    buckets = repo.org.buckets
+    nightly = open_bucket(buckets.nightly)
+    release = open_bucket(buckets.release)
+    logs = open_bucket(buckets.logs) if buckets.logs else None
+    return [project_view(p, nightly, buckets.nightly, release, buckets.release, now, limit,
+                         logs, buckets.logs)
             for _, p in sorted(repo.projects.items())]

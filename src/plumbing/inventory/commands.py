@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from plumbing.findings import EXIT_FAILED, EXIT_OK, ConfigError
+from plumbing.findings import EXIT_FAILED, EXIT_OK, ConfigError, Finding
 
 
 def _runner():
@@ -49,7 +49,7 @@ def plan(root: Path, stack: str, output: str = "text", diff_file: str | None = N
         click.echo(inv.to_json(resources, stack) if output == "json" else inv.format_text(resources, stack))
     broken = violations(resources, root)
     for rule, message in broken:
-        click.echo(f"Pulumi.{stack}.yaml:1:1: error infra-{rule} {message}", err=True)
+        click.echo(Finding.unplaced(f"Pulumi.{stack}.yaml", f"infra-{rule}", message).format(), err=True)
     return EXIT_FAILED if broken else EXIT_OK
 
 

@@ -119,8 +119,7 @@ class Job:
 
 
 def identities(repo, images: dict, jobs: dict) -> list[Identity]:
-    org = repo.org
-    ns, sa = org["namespaces"], org["service_accounts"]
+    ns, sa = repo.org.namespaces, repo.org.service_accounts
     out = [
         Identity(sa["nightly"], "nightly", ns["nightly"], "runs nightly release PipelineRuns",
                  gcp=True, buckets={"nightly": "writer", "logs": "writer"},
@@ -157,16 +156,15 @@ def identities(repo, images: dict, jobs: dict) -> list[Identity]:
 
 
 def secrets(repo) -> list[SecretSpec]:
-    org = repo.org
-    ns = org["namespaces"]
-    notify = org.get("notify") or {}
+    ns = repo.org.namespaces
+    notify = repo.org.notify
     out = []
     for key in ("nightly", "release"):
-        if notify.get("slack_webhook_secret"):
-            out.append(SecretSpec(notify["slack_webhook_secret"], key, ns[key], {"url": "slackWebhookUrl"},
+        if notify.slack_webhook_secret:
+            out.append(SecretSpec(notify.slack_webhook_secret, key, ns[key], {"url": "slackWebhookUrl"},
                                   "Slack incoming webhook for release notifications"))
-        if notify.get("github_token_secret"):
-            out.append(SecretSpec(notify["github_token_secret"], key, ns[key], {"token": "githubToken"},
+        if notify.github_token_secret:
+            out.append(SecretSpec(notify.github_token_secret, key, ns[key], {"token": "githubToken"},
                                   "GitHub token that comments on release issues"))
         out.append(SecretSpec(REGISTRY_SECRET, key, ns[key], {"config.json": "registryToken"},
                               "docker config.json for pushing images to the registry", kind="dockerconfig"))
@@ -191,16 +189,14 @@ def secret_config_keys(repo) -> list[str]:
 
 
 def scheduled_jobs(repo, images: dict, jobs: dict) -> list[Job]:
-    org = repo.org
-    ns, sa = org["namespaces"], org["service_accounts"]
+    ns, sa = repo.org.namespaces, repo.org.service_accounts
     out = []
     for name, project in sorted(repo.projects.items()):
-        nightly = project["nightly"]
-        if not (nightly["enabled"] and nightly["schedule"]):
+        if not project.has_nightly:
             continue
         out.append(Job(
             name=f"nightly-{name}", kind="nightly", namespace_key="nightly", namespace=ns["nightly"],
-            schedule=nightly["schedule"], service_account=sa["nightly"] + LAUNCHER_SUFFIX,
+            schedule=project.schedule, service_account=sa["nightly"] + LAUNCHER_SUFFIX,
             command=["release", "nightly", name, "--apply", "--out", f"{SCRATCH}/dist"],
             deadline_seconds=LAUNCH_DEADLINE, resources=LAUNCHER_RESOURCES,
             source=f"releases/{name}.yaml", labels={"plumbing.tekton.dev/project": name}))

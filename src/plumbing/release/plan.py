@@ -13,9 +13,10 @@ import subprocess
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-from plumbing import versions
-from plumbing.config import Repo, unsafe_text
+from plumbing import layout, versions
+from plumbing.config import unsafe_text
 from plumbing.findings import PlumbingError
+from plumbing.org import Repo
 from plumbing.versions import FULL, VersionError
 
 _LABEL_VALUE = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
@@ -81,7 +82,6 @@ def make_plan(repo: Repo, project_name: str, mode: str, *, revision: str | None 
     for flag, value in (("--revision", revision), ("--version", version), ("--previous", previous)):
         _check_flag(flag, value)
     project = repo.project(project_name)
-    org = repo.org
     try:
         if mode == FULL:
             if not version:
@@ -94,42 +94,39 @@ def make_plan(repo: Repo, project_name: str, mode: str, *, revision: str | None 
             if version:
                 raise PlumbingError("a nightly's version is computed; do not pass --version")
             if revision is None:
-                revision = resolve_revision(project["repository"], project["default_branch"])
+                revision = resolve_revision(project.repository, project.default_branch)
             version = versions.nightly_tag(revision, day)
         moves, reason = _latest(version, previous)
     except VersionError as exc:
         raise PlumbingError(str(exc)) from None
 
-    bucket = org["buckets"]["release" if mode == FULL else "nightly"]
-    registry = org["registry"]["release" if mode == FULL else "nightly"]
-    ko_repo = f"{registry}/{project['name']}"
-    naming = project["ko"]["naming"]
+    where = repo.org.mode(mode)
+    ko_repo = f"{where.registry}/{project.name}"
     images = [{"name": name,
-               "ref": f"{image_ref(ko_repo, project['package'], name, naming)}:{version}"}
-              for name in project["images"]]
-    prefix = f"{bucket.rstrip('/')}/{project['name']}"
+               "ref": f"{image_ref(ko_repo, project.package, name, project.ko.naming)}:{version}"}
+              for name in project.images]
     return Plan(
-        project=project["name"],
+        project=project.name,
         mode=mode,
         version=version,
         revision=revision,
         images=images,
-        platforms=list(project["platforms"]["publish"]),
+        platforms=list(project.platforms.publish),
         publish={
-            "bucket": bucket,
-            "previous": f"{prefix}/previous/{version}/",
-            "latest": f"{prefix}/latest/" if moves else None,
+            "bucket": where.bucket,
+            "previous": layout.folder_url(where.bucket, layout.release_folder(project.name, version)),
+            "latest": layout.folder_url(where.bucket, layout.latest_folder(project.name)) if moves else None,
             "latest_reason": reason,
         },
         cluster={
-            "name": org["cluster"]["name"],
-            "context": org["cluster"]["context"],
-            "namespace": org["namespaces"]["release" if mode == FULL else "nightly"],
-            "service_account": org["service_accounts"]["release" if mode == FULL else "nightly"],
+            "name": repo.org.cluster.name,
+            "context": repo.org.cluster.context,
+            "namespace": where.namespace,
+            "service_account": where.service_account,
         },
         ko_docker_repo=ko_repo,
-        run_tests=bool(project["tests"][mode]),
-        extra_files_param=" ".join(f"{f['name']}={','.join(f['config'])}" for f in project["extra_files"]),
+        run_tests=project.runs_tests(mode),
+        extra_files_param=" ".join(f"{f.name}={','.join(f.config)}" for f in project.extra_files),
         version_label=version if _LABEL_VALUE.match(version) else None,
     )
 

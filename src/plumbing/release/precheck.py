@@ -72,16 +72,16 @@ def github_release_exists(api: str, owner_name: str, tag: str, timeout: float = 
 def precheck(project: dict, version: str, bucket, *, repository: str | None = None,
              github_api: str = GITHUB_API, skip_github: bool = False) -> list[str]:
     """The failed checks, one line each (empty: all clear)."""
-    from plumbing.release.publish import prefix, release_exists
+    from plumbing import layout
 
-    repo = repository or project["repository"]
+    repo = repository or project.repository
     failures = []
     if tag_exists(repo, version):
         failures.append(f"tag {version} already exists on {repo}")
-    if release_exists(bucket, project["name"], version):
-        failures.append(f"{bucket.object_url(prefix(project['name'], version))}release.yaml already exists")
+    if layout.release_exists(bucket, project.name, version):
+        failures.append(f"{bucket.object_url(layout.release_file(project.name, version, layout.MARKER))} already exists")
     if not skip_github:
-        name = owner_repo(project["repository"])
+        name = owner_repo(project.repository)
         if github_release_exists(github_api, name, version):
             failures.append(f"GitHub release {version} already exists on {name}")
     return failures

@@ -23,11 +23,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from plumbing import layout
 from plumbing.findings import CheckFailed, PlumbingError
+from plumbing.org import MODE_KEYS
 from plumbing.storage import AlreadyExists, Bucket, content_type_for, md5_b64
 from plumbing.versions import FULL, NIGHTLY, VersionError, highest, latest_moves, parse
 
-MARKER = "release.yaml"
+MARKER = layout.MARKER
 
 
 # --- where ---------------------------------------------------------------------------------
@@ -46,67 +48,32 @@ def parse_version(version: str):
         raise PlumbingError(str(exc)) from None
 
 
-def bucket_for(org: dict, version: str, override: str | None = None) -> str:
+def bucket_for(org, version: str, override: str | None = None) -> str:
     """The bucket URL VERSION goes to: plumbing.yaml's nightly bucket for a nightly tag, the
     release bucket for vX.Y.Z. `override` (--bucket) may name another bucket, but never the
     other kind's configured bucket: a nightly into the release bucket, or a release into the
     nightly bucket, is refused (CheckFailed) whatever the flags."""
     kind = parse_version(version).kind
-    buckets = org.get("buckets") or {}
-    own, other = ("nightly", "release") if kind == NIGHTLY else ("release", "nightly")
-    url = override or buckets.get(own)
-    if not url:
-        raise PlumbingError(f"plumbing.yaml has no buckets.{own} and no --bucket was given")
-    other_url = buckets.get(other)
-    if other_url and _bucket_name(url) == _bucket_name(other_url) and _bucket_name(url) != _bucket_name(buckets.get(own, "")):
+    other_kind = FULL if kind == NIGHTLY else NIGHTLY
+    own_url, other_url = org.buckets.for_mode(kind), org.buckets.for_mode(other_kind)
+    url = override or own_url
+    if _bucket_name(url) == _bucket_name(other_url) and _bucket_name(url) != _bucket_name(own_url):
         what = "a nightly tag" if kind == NIGHTLY else "a release"
+        own, other = MODE_KEYS[kind], MODE_KEYS[other_kind]
         raise CheckFailed(
             f"refusing to publish {what} ({version}) into the {other} bucket {other_url}: "
-            f"{kind} versions go to the {own} bucket {buckets.get(own) or '(none configured)'}"
+            f"{kind} versions go to the {own} bucket {own_url}"
         )
     return url
 
 
-def prefix(project: str, version: str | None = None) -> str:
-    return f"{project}/previous/{version}/" if version else f"{project}/previous/"
-
-
-def latest_prefix(project: str) -> str:
-    return f"{project}/latest/"
-
-
 # --- what is in the bucket -----------------------------------------------------------------
-
-def release_exists(bucket: Bucket, project: str, version: str) -> bool:
-    """Does `previous/<version>/` hold a release (its release.yaml)?"""
-    return bucket.exists(prefix(project, version) + MARKER)
-
-
-def released_versions(bucket: Bucket, project: str, kind: str | None = None) -> dict:
-    """{tag: Blob of its release.yaml} for every complete release under previous/ (folders
-    without release.yaml are interrupted publishes, not releases). Tags that are not versions,
-    or not of `kind`, are left out."""
-    base = prefix(project)
-    out = {}
-    for blob in bucket.list(base):
-        rest = blob.name[len(base):]
-        tag, _, name = rest.partition("/")
-        if name != MARKER:
-            continue
-        try:
-            v = parse(tag)
-        except VersionError:
-            continue
-        if kind is None or v.kind == kind:
-            out[tag] = blob
-    return out
-
 
 def decide_latest(bucket: Bucket, project: str, version: str) -> tuple[bool, str]:
     """Does `latest/` move to VERSION? Compared with every other complete release of the same
     kind under previous/ (semver for releases, date then commit for nightlies)."""
     new = parse_version(version)
-    top = highest(t for t in released_versions(bucket, project, new.kind) if t != version)
+    top = highest(t for t in layout.released_versions(bucket, project, new.kind) if t != version)
     return latest_moves(version, top.tag if top else None)
 
 
@@ -262,7 +229,7 @@ def publish(bucket: Bucket, project: str, version: str, src_dir, latest: str = "
     files = read_dir(src_dir)
     check_release_dir(files, version, str(src_dir))
 
-    folder = prefix(project, version)
+    folder = layout.release_folder(project, version)
     result = PublishResult(project, version, bucket.url, bucket.object_url(folder), latest=latest)
     there = {b.name[len(folder):]: b for b in bucket.list(folder)}
     local = {f.name: f for f in files}
@@ -348,8 +315,8 @@ def _verify(bucket: Bucket, folder: str, files: list[LocalFile]) -> None:
 def mirror_latest(bucket: Bucket, project: str, version: str) -> tuple[list[str], list[str]]:
     """Make latest/ hold exactly what previous/<version>/ holds: copy what differs (release.yaml
     last), then delete the extra files. Returns (copied, deleted)."""
-    src = prefix(project, version)
-    dst = latest_prefix(project)
+    src = layout.release_folder(project, version)
+    dst = layout.latest_folder(project)
     release = {b.name[len(src):]: b for b in bucket.list(src)}
     current = {b.name[len(dst):]: b for b in bucket.list(dst)}
     copied = []
@@ -369,6 +336,5 @@ def mirror_latest(bucket: Bucket, project: str, version: str) -> tuple[list[str]
 
 __all__ = [
     "FULL", "NIGHTLY", "MARKER", "PublishResult", "bucket_for", "check_release_dir", "decide_latest",
-    "mirror_latest", "publish", "read_dir", "release_exists", "released_versions",
-    "version_label_problems",
+    "mirror_latest", "publish", "read_dir", "version_label_problems",
 ]

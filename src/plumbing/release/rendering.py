@@ -7,9 +7,9 @@ from pathlib import Path
 
 import yaml
 
-from plumbing.config import Repo
-from plumbing.findings import CheckFailed
+from plumbing.findings import CheckFailed, Finding
 from plumbing.graph import write_svg
+from plumbing.org import Repo
 from plumbing.release.plan import Plan
 from plumbing.render import content_hash, dump_documents, embed_tasks, header, plumbing_commit, render_checked
 
@@ -43,7 +43,8 @@ def render_release(repo: Repo, plan: Plan) -> RenderedRelease:
         text, docs = render_checked(repo, template, **context)
         for doc in docs:
             if doc.get("kind") != "Task":
-                raise CheckFailed(f"{template}: error rendered-object renders a {doc.get('kind')}, not a Task")
+                raise CheckFailed(Finding.unplaced(template, "rendered-object",
+                                                   f"renders a {doc.get('kind')}, not a Task").format())
             tasks[doc["metadata"]["name"]] = doc
         task_texts.append(text)
     pipeline_text, docs = render_checked(repo, PIPELINE, **context)
@@ -57,7 +58,7 @@ def render_release(repo: Repo, plan: Plan) -> RenderedRelease:
     # Put pipelineSpec after params for readers: rebuild spec in a stable, readable order.
     run["spec"] = {"pipelineSpec": spec, **{k: v for k, v in run["spec"].items() if k != "pipelineSpec"}}
     return RenderedRelease(plan=plan, tasks=tasks, pipeline=pipeline, pipelinerun=run,
-                           config={"organisation": repo.org, "project": project},
+                           config={"organisation": dict(repo.org.data), "project": dict(project.data)},
                            sources=[*sources, PIPELINE, PIPELINERUN, "plumbing.yaml",
                                     f"releases/{plan.project}.yaml"],
                            texts={"pipeline.yaml": pipeline_text, "tasks.yaml": "---\n".join(task_texts)})
@@ -65,7 +66,7 @@ def render_release(repo: Repo, plan: Plan) -> RenderedRelease:
 
 def _one(docs, template, kind):
     if len(docs) != 1 or docs[0].get("kind") != kind:
-        raise CheckFailed(f"{template}: error rendered-object must render exactly one {kind}")
+        raise CheckFailed(Finding.unplaced(template, "rendered-object", f"must render exactly one {kind}").format())
     return docs
 
 

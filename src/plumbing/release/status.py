@@ -11,44 +11,11 @@ schedule and no nightly at all in the bucket is stale too.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from plumbing.release.publish import released_versions
-from plumbing.versions import FULL, NIGHTLY, parse
-
-HORIZON = timedelta(days=14)
-MAX_RUNS = 2000
-
-
-def schedule_period(expr: str, now: datetime) -> timedelta:
-    """The longest gap between consecutive runs of `expr` from `now` over the next fortnight."""
-    from cronsim import CronSim
-
-    start = now.astimezone(UTC).replace(tzinfo=None)
-    it = CronSim(expr, start)
-    prev = next(it)
-    longest = timedelta(0)
-    for _ in range(MAX_RUNS):
-        nxt = next(it)
-        longest = max(longest, nxt - prev)
-        if nxt - start > HORIZON:
-            break
-        prev = nxt
-    return longest
-
-
-def human_age(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    if seconds < 0:
-        return "in the future"
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return f"{days}d{hours}h"
-    if hours:
-        return f"{hours}h{minutes}m"
-    return f"{minutes}m"
+from plumbing import layout
+from plumbing.ages import human_age
+from plumbing.versions import FULL, NIGHTLY
 
 
 @dataclass
@@ -82,13 +49,19 @@ class ProjectStatus:
         return f"{flag}{self.project}: {show('full', self.full)}, {show('nightly', self.nightly)}; {self.reason}"
 
 
+NONE = Latest(None, None, None, None)
+
+
 def _latest(bucket, project: str, kind: str, now: datetime) -> Latest:
+    """The newest release of `kind` that existed at `now`: one published after `now` (a --now
+    in the past) did not exist then, so it neither counts nor reads as fresh."""
     if bucket is None:
-        return Latest(None, None, None, None)
-    found = released_versions(bucket, project, kind)
-    if not found:
-        return Latest(None, None, None, None)
-    tag = max(found, key=lambda t: _Key(parse(t)))
+        return NONE
+    found = {tag: blob for tag, blob in layout.released_versions(bucket, project, kind).items()
+             if blob.updated is None or blob.updated <= now}
+    tag = layout.newest(found)
+    if tag is None:
+        return NONE
     updated = found[tag].updated
     if updated is None:
         return Latest(tag, None, None, None)
@@ -96,43 +69,21 @@ def _latest(bucket, project: str, kind: str, now: datetime) -> Latest:
     return Latest(tag, updated.isoformat(), int(age.total_seconds()), human_age(age))
 
 
-class _Key:
-    def __init__(self, v):
-        self.v = v
-
-    def __lt__(self, other):
-        return self.v < other.v
-
-
-def project_status(project: dict, nightly_bucket, release_bucket, now: datetime) -> ProjectStatus:
-    name = project["name"]
-    full = _latest(release_bucket, name, FULL, now)
-    nightly = _latest(nightly_bucket, name, NIGHTLY, now)
-    cfg = project.get("nightly") or {}
-    schedule = cfg.get("schedule") if cfg.get("enabled", bool(cfg.get("schedule"))) else None
+def project_status(project, nightly_bucket, release_bucket, now: datetime) -> ProjectStatus:
+    full = _latest(release_bucket, project.name, FULL, now)
+    nightly = _latest(nightly_bucket, project.name, NIGHTLY, now)
+    schedule = project.schedule
     if not schedule:
-        return ProjectStatus(name, full, nightly, None, None, False, "no nightly schedule")
-    period = schedule_period(schedule, now)
+        return ProjectStatus(project.name, full, nightly, None, None, False, "no nightly schedule")
+    period = project.schedule_period(now)
     limit = 2 * period
+
+    def status(stale: bool, reason: str) -> ProjectStatus:
+        return ProjectStatus(project.name, full, nightly, schedule, int(period.total_seconds()), stale, reason)
+
     if nightly.version is None:
-        return ProjectStatus(name, full, nightly, schedule, int(period.total_seconds()), True,
-                             f"no nightly published (schedule {schedule!r})")
-    age = timedelta(seconds=nightly.age_seconds or 0)
-    if age > limit:
-        return ProjectStatus(name, full, nightly, schedule, int(period.total_seconds()), True,
-                             f"nightly is {nightly.age} old, more than twice the schedule's period "
-                             f"({human_age(period)}, {schedule!r})")
-    return ProjectStatus(name, full, nightly, schedule, int(period.total_seconds()), False,
-                         f"nightly fresh (limit {human_age(limit)})")
-
-
-def parse_now(text: str | None) -> datetime:
-    from plumbing.findings import PlumbingError
-
-    if not text:
-        return datetime.now(UTC)
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise PlumbingError(f"--now {text!r} is not an ISO 8601 time") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return status(True, f"no nightly published (schedule {schedule!r})")
+    if timedelta(seconds=nightly.age_seconds or 0) > limit:
+        return status(True, f"nightly is {nightly.age} old, more than twice the schedule's period "
+                            f"({human_age(period)}, {schedule!r})")
+    return status(False, f"nightly fresh (limit {human_age(limit)})")
