@@ -30,7 +30,8 @@ retry_after=None, reset_in=None, status=403)` answers like GitHub's primary (x-r
 against the whole path (no query); method "*" matches any.
 
 Adding a route: decorate a function with `@route(METHOD, r"/repos/(?P<repo>[^/]+/[^/]+)/things")`
-in this module (for every test) or call `server.route(METHOD, PATTERN)(handler)` in one test.
+in this module (for every test) or call `server.route(METHOD, PATTERN)(handler)` in one test
+(`auth=False` for a route that is not GitHub, e.g. a chat webhook the same test needs).
 A handler is `handler(server, req, **groups) -> (status, body[, headers])`; `req` is the
 `Received`; list endpoints return `server.page(req, items)`; use `server.lock` around state if you
 touch more than one collection; `server.not_found()` for GitHub's 404 body.
@@ -73,13 +74,13 @@ class _Fault:
 
 
 Handler = Callable[..., tuple]
-ROUTES: list[tuple[str, re.Pattern, Handler]] = []
+ROUTES: list[tuple[str, re.Pattern, Handler, bool]] = []
 
 
-def route(method: str, pattern: str):
+def route(method: str, pattern: str, *, auth: bool = True):
     """Register a handler for every GitHubServer (see the module docstring)."""
     def add(fn: Handler) -> Handler:
-        ROUTES.append((method, re.compile(pattern), fn))
+        ROUTES.append((method, re.compile(pattern), fn, auth))
         return fn
     return add
 
@@ -99,7 +100,7 @@ class GitHubServer:
     def __post_init__(self):
         self.lock = threading.RLock()
         self._faults: list[_Fault] = []
-        self._routes: list[tuple[str, re.Pattern, Handler]] = []
+        self._routes: list[tuple[str, re.Pattern, Handler, bool]] = []
         self._ids = itertools.count(1001)
 
     # --- scripting -------------------------------------------------------------------------
@@ -121,10 +122,11 @@ class GitHubServer:
         body = {"message": message, "documentation_url": DOCS}
         self._faults.append(_Fault(method, re.compile(path), times, lambda: (status, body, headers)))
 
-    def route(self, method: str, pattern: str):
-        """Add a route to this server only; it is tried before the module's routes."""
+    def route(self, method: str, pattern: str, *, auth: bool = True):
+        """Add a route to this server only; it is tried before the module's routes.
+        `auth=False`: no token checks (a route that stands for something other than GitHub)."""
         def add(fn: Handler) -> Handler:
-            self._routes.append((method, re.compile(pattern), fn))
+            self._routes.append((method, re.compile(pattern), fn, auth))
             return fn
         return add
 
@@ -216,15 +218,15 @@ class GitHubServer:
                 if fault.remaining > 0 and fault.method in ("*", method) and fault.path.fullmatch(parts.path):
                     fault.remaining -= 1
                     return fault.answer()
-        denied = self._auth(method, headers)
-        if denied:
-            return denied
-        for route_method, pattern, handler in self._routes + ROUTES:
+        for route_method, pattern, handler, auth in self._routes + ROUTES:
             m = pattern.fullmatch(parts.path)
             if m and route_method == method:
+                denied = self._auth(method, headers) if auth else None
+                if denied:
+                    return denied
                 with self.lock:
                     return handler(self, req, **m.groupdict())
-        return self.not_found()
+        return self._auth(method, headers) or self.not_found()
 
     def _auth(self, method: str, headers: dict[str, str]) -> tuple | None:
         if self.token is None:

@@ -104,7 +104,10 @@ class Client:
 
     def __init__(self, token: str | None = None, base_url: str = DEFAULT_API, retry: Retry | None = None,
                  *, timeout: int = 15, user_agent: str = "plumbing"):
-        from github import Auth, Github
+        try:
+            from github import Auth, Github
+        except ImportError:
+            raise PlumbingError("talking to GitHub needs PyGithub: pip install 'plumbing[github]'") from None
 
         self.base_url = base_url.rstrip("/")
         self.retry = retry or Retry()
