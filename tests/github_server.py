@@ -192,8 +192,10 @@ class GitHubServer:
         last = max(1, -(-len(items) // per_page))
         chunk = items[(page - 1) * per_page: page * per_page]
 
-        def link(n: int) -> str:
-            return f"{self.url}{req.path}?{urlencode({**req.query, 'per_page': per_page, 'page': n})}"
+        rest = {k: v for k, v in req.query.items() if k not in ("per_page", "page")}
+
+        def link(n: int) -> str:   # GitHub keeps the query and puts page last
+            return f"{self.url}{req.path}?{urlencode({**rest, 'per_page': per_page, 'page': n})}"
 
         rels = []
         if page < last:

@@ -181,3 +181,52 @@ def test_importing_our_modules_does_not_load_pygithub_or_requests():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('github', 'requests', 'urllib3')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --- the generic helpers carry what comes next (and the test server's other routes) ----------
+
+SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
+def test_a_pr_comment_created_once_then_updated(github_server, client):
+    pull = github_server.add_pull(REPO, "infra: add a bucket", head="infra")
+    comment = client.comment_issue(REPO, pull["number"], "inventory diff v1")
+    client.patch(f"/repos/{REPO}/issues/comments/{comment['id']}", {"body": "inventory diff v2"})
+    (stored,) = github_server.comments[REPO]
+    assert stored["body"] == "inventory diff v2"
+    listed = list(client.paginate(f"/repos/{REPO}/issues/{pull['number']}/comments"))
+    assert [c["id"] for c in listed] == [comment["id"]]
+
+
+def test_a_draft_release_created_then_updated_and_a_second_tag_refused(github_server, client):
+    draft = client.post(f"/repos/{REPO}/releases", {"tag_name": "v1.2.3", "name": "v1.2.3", "draft": True})
+    client.patch(f"/repos/{REPO}/releases/{draft['id']}", {"body": "notes", "draft": False})
+    assert client.release_by_tag(REPO, "v1.2.3")["body"] == "notes"
+    with pytest.raises(GitHubError, match="HTTP 422 Validation Failed: tag_name already_exists$"):
+        client.post(f"/repos/{REPO}/releases", {"tag_name": "v1.2.3"})
+    assert [r["tag_name"] for r in client.paginate(f"/repos/{REPO}/releases")] == ["v1.2.3"]
+
+
+def test_a_bump_pull_request_and_commit_statuses(github_server, client):
+    pull = client.post(f"/repos/{REPO}/pulls", {"title": "Bump pipeline to v1.2.3", "head": "bump-v1.2.3",
+                                                "base": "main", "body": "verified"})
+    assert pull["number"] == 1 and pull["html_url"].endswith("/pull/1")
+    with pytest.raises(GitHubError, match="A pull request already exists for bump-v1.2.3"):
+        client.post(f"/repos/{REPO}/pulls", {"title": "again", "head": "bump-v1.2.3", "base": "main"})
+    open_bumps = list(client.paginate(f"/repos/{REPO}/pulls", {"head": "tektoncd:bump-v1.2.3"}))
+    assert [p["number"] for p in open_bumps] == [1]
+    client.post(f"/repos/{REPO}/statuses/{SHA}", {"state": "pending", "context": "plumbing/pr-checks"})
+    client.post(f"/repos/{REPO}/statuses/{SHA}", {"state": "success", "context": "plumbing/pr-checks"})
+    assert [s["state"] for s in client.paginate(f"/repos/{REPO}/commits/{SHA}/statuses")] == ["success", "pending"]
+
+
+def test_the_server_paginates_like_github(github_server, client):
+    for n in range(5):
+        github_server.add_issue(REPO, f"i{n}")
+    headers, body = client.request("GET", f"/repos/{REPO}/issues", params={"per_page": 2, "page": 2})
+    assert [i["title"] for i in body] == ["i2", "i3"]
+    base = f"{github_server.url}/repos/{REPO}/issues?per_page=2&page="
+    assert headers["link"] == (f'<{base}3>; rel="next", <{base}3>; rel="last", '
+                               f'<{base}1>; rel="prev", <{base}1>; rel="first"')
+    headers, body = client.request("GET", f"/repos/{REPO}/issues")
+    assert len(body) == 5 and "link" not in headers

@@ -210,7 +210,7 @@ class Client:
     def _wait(self, method: str, url: str, exc, attempt: int) -> float:
         """Seconds to wait before trying again, or raise the error this answer means."""
         status, headers = exc.status, {k.lower(): v for k, v in (exc.headers or {}).items()}
-        message = str((exc.data or {}).get("message", "")) if isinstance(exc.data, dict) else ""
+        message = _message(exc.data)
         reason = f"HTTP {status} {message}".strip()
         last = attempt >= self.retry.attempts or method not in IDEMPOTENT
         if _rate_limited(status, headers, message):
@@ -228,6 +228,18 @@ class Client:
         if status >= 500 and not last:
             return self.retry.backoff * 2 ** (attempt - 1)
         raise GitHubError(method, url, reason, status) from None
+
+
+def _message(data: Any) -> str:
+    """GitHub's error body as text: `message`, and for a 422 what each error says
+    ("Validation Failed: tag_name already_exists")."""
+    if not isinstance(data, dict):
+        return ""
+    message = str(data.get("message") or "")
+    details = [str(e.get("message") or " ".join(str(e[k]) for k in ("field", "code") if e.get(k)))
+               for e in data.get("errors") or [] if isinstance(e, dict)]
+    details = [d for d in details if d]
+    return f"{message}: {'; '.join(details)}" if details else message
 
 
 def _rate_limited(status: int, headers: dict, message: str) -> bool:
