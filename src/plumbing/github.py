@@ -68,7 +68,8 @@ class Retry:
     def transport(self):
         """A urllib3 Retry for connection failures only: a connect error (nothing was sent) is
         retried for any method, a read error (the server may have acted) only for IDEMPOTENT,
-        a status never (that is `Client`'s job, which knows about rate limits)."""
+        a status never (that is `Client`'s job, which knows about rate limits). These short
+        connection waits are urllib3's own (backoff/2, doubled), not `sleep`."""
         from urllib3.util.retry import Retry as Urllib3Retry
 
         n = max(self.attempts - 1, 0)
@@ -118,6 +119,16 @@ class Client:
                           seconds_between_requests=None, seconds_between_writes=None)
         self._requester = self._gh.requester
 
+    def close(self) -> None:
+        """Close pooled connections (a long-lived process; a command may just exit)."""
+        self._gh.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     # --- generic -----------------------------------------------------------------------------
 
     def request(self, method: str, path: str, *, params: dict | None = None, json: Any = None,
@@ -128,7 +139,7 @@ class Client:
 
         method = method.upper()
         url = self._url(path)
-        for attempt in range(1, self.retry.attempts + 1):
+        for attempt in range(1, max(self.retry.attempts, 1) + 1):
             try:
                 return self._requester.requestJsonAndCheck(method, url, params, headers, json)
             except GithubException as exc:
@@ -212,7 +223,7 @@ class Client:
         status, headers = exc.status, {k.lower(): v for k, v in (exc.headers or {}).items()}
         message = _message(exc.data)
         reason = f"HTTP {status} {message}".strip()
-        last = attempt >= self.retry.attempts or method not in IDEMPOTENT
+        last = attempt >= max(self.retry.attempts, 1) or method not in IDEMPOTENT
         if _rate_limited(status, headers, message):
             wait = _rate_limit_wait(headers)
             said = f" ({message})" if message else ""

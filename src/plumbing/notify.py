@@ -157,8 +157,8 @@ def notify(failure: Failure, *, webhook_url: str | None, github_api: str | None,
         from plumbing.github import Client
 
         try:
-            github = Client(token=github_token, base_url=github_api or DEFAULT_GITHUB_API, retry=retry)
-            what, issue = report_issue(github, github_repository, failure)
+            with Client(token=github_token, base_url=github_api or DEFAULT_GITHUB_API, retry=retry) as github:
+                what, issue = report_issue(github, github_repository, failure)
             done.append("github")
             print(f"github: {'opened' if what == 'opened' else 'commented on'} issue #{issue.get('number')} "
                   f"{issue.get('html_url', '')}".rstrip(), file=out)
