@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-# tests/ holds shared fixture modules (gcs_server); appended so it never shadows a real module.
+# tests/ holds shared fixture modules (gcs_server, github_server); appended so it never shadows a real module.
 sys.path.append(str(Path(__file__).resolve().parent))
 
 # One fake-gcs-server for the whole run, whichever folders use it.
 from gcs_server import fault_proxy, gcs_bucket_url, gcs_server  # noqa: E402,F401  (fixtures)
+from github_server import github_server  # noqa: E402,F401  (fixture: a local GitHub REST API)
 from hypothesis import settings  # noqa: E402
 
 # CI (CI=true) explores the same examples on every run, so a landing never hinges on luck;
@@ -37,6 +38,9 @@ def pytest_addoption(parser):
 def _fixed_commit(monkeypatch):
     monkeypatch.setenv("PLUMBING_COMMIT", FIXED_COMMIT)
     monkeypatch.delenv("PLUMBING_ROOT", raising=False)
+    # A CI runner's own GitHub and chat settings must never reach a test (or leave the machine).
+    for name in ("GITHUB_TOKEN", "GITHUB_API_URL", "GITHUB_REPOSITORY", "SLACK_WEBHOOK_URL"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

@@ -8,22 +8,28 @@
   Not found (or closed, i.e. someone fixed it): a new issue is opened.
 Both endpoints come from config and secrets: SLACK_WEBHOOK_URL and GITHUB_TOKEN are mounted from
 the secrets plumbing.yaml's `notify` names; the repository is `notify.github_repository`.
-Every call is retried a bounded number of times on connection errors, 429 and 5xx.
+GitHub calls go through `plumbing.github.Client`: reads are retried (5xx, rate limits, bounded);
+a POST (the chat message, a comment, a new issue) is sent once, so a flaky server never gets
+the same message twice; connections that fail before sending are retried for both.
 """
 
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from plumbing.findings import EXIT_FAILED, EXIT_OK, PlumbingError
+from plumbing.github import DEFAULT_API as DEFAULT_GITHUB_API
+from plumbing.github import Retry
+
+if TYPE_CHECKING:
+    from plumbing.github import Client
+
+__all__ = ["DEFAULT_GITHUB_API", "LABEL", "Failure", "NotifyError", "Retry", "notify"]
 
 LABEL = "release-failure"
-DEFAULT_GITHUB_API = "https://api.github.com"
 TIMEOUT = 15.0
-MAX_PAGES = 10
 
 
 @dataclass(frozen=True)
@@ -69,50 +75,8 @@ class Failure:
         return text
 
 
-@dataclass
-class Retry:
-    attempts: int = 4
-    backoff: float = 1.0          # seconds before the 2nd attempt, doubled each time
-    sleep: Callable[[float], None] = field(default=time.sleep)
-
-
 class NotifyError(PlumbingError):
     exit_code = EXIT_FAILED
-
-
-def _request(method: str, url: str, *, retry: Retry, token: str | None = None, payload=None,
-             params=None, secret_url: bool = False):
-    """One HTTP call with bounded retries; returns the response; NotifyError on failure."""
-    import requests
-
-    headers = {"Accept": "application/vnd.github+json", "User-Agent": "plumbing-release-notify"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    delay = retry.backoff
-    last = ""
-    for attempt in range(1, retry.attempts + 1):
-        try:
-            resp = requests.request(method, url, headers=headers, json=payload, params=params,
-                                    timeout=TIMEOUT)
-        except requests.RequestException as exc:
-            last = f"{type(exc).__name__}"
-        else:
-            if resp.status_code < 400:
-                return resp
-            last = f"HTTP {resp.status_code} {_message(resp)}".strip()
-            if resp.status_code != 429 and resp.status_code < 500:
-                break  # a 4xx will not change by retrying
-        if attempt < retry.attempts:
-            retry.sleep(delay)
-            delay *= 2
-    raise NotifyError(f"{method} {_redact(url) if secret_url else url}: {last}")
-
-
-def _message(resp) -> str:
-    try:
-        return str(resp.json().get("message", ""))[:200]
-    except (ValueError, AttributeError):
-        return ""
 
 
 def _redact(url: str) -> str:
@@ -124,39 +88,47 @@ def _redact(url: str) -> str:
 
 
 def post_chat(webhook_url: str, failure: Failure, *, retry: Retry) -> None:
-    _request("POST", webhook_url, retry=retry, payload={"text": failure.chat_text()}, secret_url=True)
+    """POST the message once. Only a connection that failed before the request went out is tried
+    again (`Retry.transport`); after a 5xx or a lost answer the server may have posted it already,
+    and a second POST would post it twice."""
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    where = f"POST {_redact(webhook_url)}"
+    with requests.Session() as session:
+        adapter = HTTPAdapter(max_retries=retry.transport())
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        try:
+            resp = session.post(webhook_url, json={"text": failure.chat_text()}, timeout=TIMEOUT,
+                                headers={"User-Agent": "plumbing-release-notify"})
+        except requests.RequestException as exc:
+            raise NotifyError(f"{where}: {type(exc).__name__}") from None
+    if resp.status_code >= 400:
+        raise NotifyError(f"{where}: HTTP {resp.status_code} {_message(resp)}".strip())
 
 
-def find_issue(api: str, repository: str, title: str, *, token: str | None, retry: Retry) -> dict | None:
-    url = f"{api.rstrip('/')}/repos/{repository}/issues"
-    params = {"state": "open", "labels": LABEL, "per_page": 100}
-    for _ in range(MAX_PAGES):
-        resp = _request("GET", url, retry=retry, token=token, params=params)
-        for issue in resp.json():
-            if issue.get("title") == title and "pull_request" not in issue:
-                return issue
-        nxt = resp.links.get("next", {}).get("url")
-        if not nxt:
-            return None
-        url, params = nxt, None
-    return None
+def _message(resp) -> str:
+    try:
+        return str(resp.json().get("message", ""))[:200]
+    except (ValueError, AttributeError):
+        return resp.text[:200].strip() if resp.text and "<" not in resp.text else ""
 
 
-def report_issue(api: str, repository: str, failure: Failure, *, token: str | None,
-                 retry: Retry) -> tuple[str, dict]:
-    """('commented'|'opened', issue): one open issue per project and mode."""
-    base = f"{api.rstrip('/')}/repos/{repository}/issues"
-    issue = find_issue(api, repository, failure.title, token=token, retry=retry)
+def report_issue(github: Client, repository: str, failure: Failure) -> tuple[str, dict]:
+    """('commented'|'opened', issue): one open issue per project and mode.
+
+    Found among the open issues with the label, by exact title: a comment. Else a new issue.
+    Both are POSTs, sent once: a failed one is reported, never resent (it may have landed)."""
+    issue = next((i for i in github.open_issues_with_label(repository, LABEL) if i.get("title") == failure.title),
+                 None)
     if issue is not None:
-        _request("POST", f"{base}/{issue['number']}/comments", retry=retry, token=token,
-                 payload={"body": failure.markdown()})
+        github.comment_issue(repository, issue["number"], failure.markdown())
         return "commented", issue
-    resp = _request("POST", base, retry=retry, token=token,
-                    payload={"title": failure.title, "body": failure.markdown(), "labels": [LABEL]})
-    return "opened", resp.json()
+    return "opened", github.create_issue(repository, failure.title, failure.markdown(), [LABEL])
 
 
-def logs_url(org: dict | None, failure_project: str, mode: str, version: str) -> str | None:
+def logs_url(org, failure_project: str, mode: str, version: str) -> str | None:
     """The public URL of the run's logs.txt, when the mode's bucket is a gs:// bucket."""
     from plumbing import layout
 
@@ -183,13 +155,15 @@ def notify(failure: Failure, *, webhook_url: str | None, github_api: str | None,
         except NotifyError as exc:
             failed.append(f"chat: {exc}")
     if github_repository and github_token:
+        from plumbing.github import Client
+
         try:
-            what, issue = report_issue(github_api or DEFAULT_GITHUB_API, github_repository, failure,
-                                       token=github_token, retry=retry)
+            with Client(token=github_token, base_url=github_api or DEFAULT_GITHUB_API, retry=retry) as github:
+                what, issue = report_issue(github, github_repository, failure)
             done.append("github")
-            print(f"github: {'opened' if what == 'opened' else 'commented on'} issue #{issue.get('number')} {issue.get('html_url', '')}".rstrip(),
-                  file=out)
-        except NotifyError as exc:
+            print(f"github: {'opened' if what == 'opened' else 'commented on'} issue #{issue.get('number')} "
+                  f"{issue.get('html_url', '')}".rstrip(), file=out)
+        except PlumbingError as exc:
             failed.append(f"github: {exc}")
     elif github_repository or github_token:
         failed.append("github: needs both a repository (notify.github_repository) and GITHUB_TOKEN")

@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from click.testing import CliRunner
 
 from plumbing.ages import schedule_period
 from plumbing.cli.main import release
+from plumbing.github import Retry
 from plumbing.storage import open_bucket
 
 NIGHTLY = "v20260101-aaaaaaaaaa"
@@ -150,38 +149,21 @@ def git_repo(tmp_path):
 
 
 @pytest.fixture
-def github_api():
-    """A GitHub API stand-in on 127.0.0.1: release v1.2.2 of tektoncd/pipeline exists."""
-    seen = []
+def github_api(github_server):
+    """The local GitHub API: release v1.2.2 of tektoncd/pipeline exists."""
+    github_server.add_release("tektoncd/pipeline", "v1.2.2")
+    return github_server.url, github_server
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
 
-        def do_GET(self):
-            seen.append(self.path)
-            if self.path == "/repos/tektoncd/pipeline/releases/tags/v1.2.2":
-                body, code = b'{"tag_name": "v1.2.2"}', 200
-            else:
-                body, code = b'{"message": "Not Found"}', 404
-            self.send_response(code)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    server.shutdown()
-    server.server_close()
+FAST = {"github_retry": Retry(attempts=3, backoff=0.01)}
 
 
 def test_precheck_clear(root, git_repo, github_api, gcs_bucket_url):
-    api, seen = github_api
+    api, server = github_api
     r = run("precheck", "pipeline", "v1.2.3", "--root", root, "--repository", git_repo,
             "--github-api", api, "--bucket", gcs_bucket_url)
     assert r.exit_code == 0, r.output
-    assert seen == ["/repos/tektoncd/pipeline/releases/tags/v1.2.3"]
+    assert [c.path for c in server.received] == ["/repos/tektoncd/pipeline/releases/tags/v1.2.3"]
 
 
 def test_precheck_fails_one_line_per_check(root, git_repo, github_api, gcs_bucket_url, release_dir):
@@ -199,6 +181,46 @@ def test_precheck_fails_one_line_per_check(root, git_repo, github_api, gcs_bucke
     skipped = run("precheck", "pipeline", "v1.2.2", "--root", root, "--repository", git_repo,
                   "--skip-github", "--bucket", gcs_bucket_url, "--output", "json")
     assert skipped.exit_code == 1 and len(json.loads(skipped.stdout)["failures"]) == 2
+
+
+def test_precheck_sends_the_token_from_the_environment(root, git_repo, github_api, gcs_bucket_url, monkeypatch):
+    api, server = github_api
+    monkeypatch.setenv("GITHUB_TOKEN", "wrong")
+    r = run("precheck", "pipeline", "v1.2.3", "--root", root, "--repository", git_repo,
+            "--github-api", api, "--bucket", gcs_bucket_url)
+    assert r.exit_code == 2 and r.stderr == (f"release precheck: GET {api}/repos/tektoncd/pipeline/releases/tags/v1.2.3: "
+                                             "HTTP 401 Bad credentials\n")
+    assert server.received[0].headers["authorization"] == "token wrong"
+
+
+def test_precheck_github_500_is_one_line_exit_2(root, git_repo, github_api, gcs_bucket_url):
+    api, server = github_api
+    server.fail("GET", ".*", 500, times=3)
+    r = CliRunner().invoke(release, ["precheck", "pipeline", "v1.2.3", "--root", str(root), "--repository", git_repo,
+                                     "--github-api", api, "--bucket", gcs_bucket_url], obj=FAST)
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert r.stderr == f"release precheck: GET {api}/repos/tektoncd/pipeline/releases/tags/v1.2.3: HTTP 500 Server Error\n"
+    assert len(server.received) == 3   # a read: retried, bounded
+
+
+def test_precheck_github_503_then_200_is_retried(root, git_repo, github_api, gcs_bucket_url):
+    api, server = github_api
+    server.fail("GET", ".*", 503, times=2)
+    r = CliRunner().invoke(release, ["precheck", "pipeline", "v1.2.2", "--root", str(root), "--repository", git_repo,
+                                     "--github-api", api, "--bucket", gcs_bucket_url], obj=FAST)
+    assert r.exit_code == 1 and "GitHub release v1.2.2 already exists" in r.stderr
+    assert len(server.received) == 3
+
+
+def test_precheck_rate_limited_is_one_clear_line(root, git_repo, github_api, gcs_bucket_url):
+    api, server = github_api
+    server.rate_limit("GET", ".*", reset_in=1800)
+    r = run("precheck", "pipeline", "v1.2.3", "--root", root, "--repository", git_repo,
+            "--github-api", api, "--bucket", gcs_bucket_url)
+    assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert re.search(r"^release precheck: GET \S+/releases/tags/v1\.2\.3: HTTP 403: rate limited by GitHub for "
+                     r"1[78]\d\ds more, longer than the 60s we wait \(API rate limit exceeded", r.stderr)
+    assert len(server.received) == 1
 
 
 def test_precheck_github_unreachable_is_exit_2(root, git_repo, gcs_bucket_url):

@@ -4,6 +4,7 @@ mistakes into one line on stderr instead of a traceback."""
 from __future__ import annotations
 
 import functools
+import os
 import sys
 
 import click
@@ -44,3 +45,18 @@ def usage_error(message: str) -> PlumbingError:
     err = PlumbingError(message)
     err.exit_code = EXIT_USAGE
     return err
+
+
+def github_retry():
+    """The GitHub retry policy: the default, or one handed in through click's `obj` (tests:
+    `CliRunner().invoke(release, args, obj={"github_retry": Retry(backoff=0.01)})`)."""
+    obj = click.get_current_context().find_root().obj
+    return obj.get("github_retry") if isinstance(obj, dict) else None
+
+
+def github_client(base_url: str | None):
+    """The one GitHub client for a command; the token is read here, from $GITHUB_TOKEN, and nowhere deeper."""
+    from plumbing.github import DEFAULT_API, Client
+
+    return Client(token=os.environ.get("GITHUB_TOKEN") or None, base_url=base_url or DEFAULT_API,
+                  retry=github_retry())

@@ -6,7 +6,7 @@ import os
 
 import click
 
-from plumbing.cli.common import exits, root_option
+from plumbing.cli.common import exits, github_retry, root_option
 
 
 @click.command()
@@ -50,4 +50,5 @@ def notify(project, mode, version, run, status, webhook_url, github_api, github_
         github_repository=(github_repository or configured_repository
                            or os.environ.get("GITHUB_REPOSITORY") or None),
         github_token=os.environ.get("GITHUB_TOKEN") or None,
+        retry=github_retry(),
     )

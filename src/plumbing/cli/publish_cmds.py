@@ -104,6 +104,7 @@ def status(project, now, nightly_bucket, release_bucket, root, output):
 @exits
 def precheck(project, version, bucket_url, repository, github_api, skip_github, root, output):
     """Fail (exit 1, one line each) if VERSION's tag, bucket folder or GitHub release exists."""
+    from plumbing.cli.common import github_client
     from plumbing.release.precheck import precheck as run
     from plumbing.release.publish import bucket_for
     from plumbing.storage import open_bucket
@@ -111,8 +112,8 @@ def precheck(project, version, bucket_url, repository, github_api, skip_github, 
     repo = _repo(root)
     proj = repo.project(project)
     bucket = open_bucket(bucket_for(repo.org, version, bucket_url))
-    failures = run(proj, version, bucket, repository=repository, github_api=github_api,
-                   skip_github=skip_github)
+    failures = run(proj, version, bucket, repository=repository,
+                   github=None if skip_github else github_client(github_api))
     if output == "json":
         click.echo(json.dumps({"project": project, "version": version, "ok": not failures,
                                "failures": failures}, indent=2))
