@@ -19,6 +19,7 @@ A 412 on the first attempt is always `AlreadyExists`.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import mimetypes
 import os
@@ -71,6 +72,15 @@ class StorageError(PlumbingError):
 
 class NotFound(StorageError):
     """The object does not exist."""
+
+
+class PreconditionFailed(CheckFailed):
+    """A compare-and-swap write (`if_generation`) found another generation there (exit 1):
+    someone else wrote the object since it was read; nothing was overwritten."""
+
+    def __init__(self, url: str):
+        super().__init__(f"{url} changed since it was read; not overwritten")
+        self.url = url
 
 
 class AlreadyExists(CheckFailed):
@@ -149,7 +159,13 @@ class Bucket:
     def read(self, name: str) -> bytes:
         raise NotImplementedError
 
-    def write(self, name: str, data: bytes, content_type: str | None = None, if_absent: bool = True) -> Blob | None:
+    def write(self, name: str, data: bytes, content_type: str | None = None, if_absent: bool = True,
+              if_generation: int | None = None) -> Blob | None:
+        """Create `name` (if_absent: never overwriting), or replace it; with `if_generation`, replace
+        it only while it is still that generation (compare-and-swap), else PreconditionFailed."""
+        raise NotImplementedError
+
+    def stat(self, name: str) -> Blob | None:
         raise NotImplementedError
 
     def exists(self, name: str) -> bool:
@@ -288,7 +304,10 @@ class GCSBucket(Bucket):
         except Exception as exc:
             raise self._translate(what, exc) from exc
 
-    def write(self, name: str, data: bytes, content_type: str | None = None, if_absent: bool = True) -> Blob | None:
+    def write(self, name: str, data: bytes, content_type: str | None = None, if_absent: bool = True,
+              if_generation: int | None = None) -> Blob | None:
+        if if_generation is not None:
+            return self._swap(name, data, content_type or content_type_for(name), if_generation)
         what = f"write {self.object_url(name)}"
         content_type = content_type or content_type_for(name)
         ex = self._errors()
@@ -321,6 +340,36 @@ class GCSBucket(Bucket):
         except ex.PreconditionFailed:
             there = self.stat(name)
             raise AlreadyExists(self.object_url(name), same_content=bool(there and there.md5 == want_md5)) from None
+        except Exception as exc:
+            raise self._translate(what, exc) from exc
+
+    def _swap(self, name: str, data: bytes, content_type: str, generation: int) -> Blob:
+        """Replace `name` only at `generation`. A retry that gets 412 after a lost answer checks
+        whether the object now holds our bytes (our own write landed)."""
+        what = f"write {self.object_url(name)}"
+        ex = self._errors()
+        want_md5 = md5_b64(data)
+
+        def go():
+            blob = self.bucket.blob(self._full(name))
+            blob.upload_from_string(data, content_type=content_type, retry=None, timeout=_TIMEOUT,
+                                    if_generation_match=generation)
+            return self._to_blob(blob)
+
+        def on_retry_error(exc):
+            if isinstance(exc, ex.PreconditionFailed):
+                there = self.stat(name)
+                if there is not None and there.md5 == want_md5:
+                    return True, there
+                raise PreconditionFailed(self.object_url(name)) from None
+            return False, None
+
+        try:
+            return self._call(what, go, on_retry_error=on_retry_error)
+        except PreconditionFailed:
+            raise
+        except ex.PreconditionFailed:
+            raise PreconditionFailed(self.object_url(name)) from None
         except Exception as exc:
             raise self._translate(what, exc) from exc
 
@@ -404,7 +453,10 @@ class FileBucket(Bucket):
         name = path.relative_to(self.root).as_posix()
         return Blob(
             name=name, size=st.st_size, md5=md5_b64(data), crc32c=crc32c_b64(data),
-            generation=st.st_mtime_ns, updated=datetime.fromtimestamp(st.st_mtime, UTC),
+            # A new file (new inode) per write: inode and mtime together tell generations apart
+            # even within one tick of the file system's clock.
+            generation=hash((st.st_ino, st.st_mtime_ns, st.st_size)) & (2**63 - 1),
+            updated=datetime.fromtimestamp(st.st_mtime, UTC),
             content_type=content_type_for(name),
         )
 
@@ -415,7 +467,7 @@ class FileBucket(Bucket):
         for dirpath, dirnames, filenames in os.walk(self.root):
             dirnames.sort()
             for fn in sorted(filenames):
-                if fn.startswith(".plumbing-tmp-"):
+                if fn.startswith(".plumbing-"):  # temporary files, the CAS lock
                     continue
                 path = Path(dirpath) / fn
                 name = path.relative_to(self.root).as_posix()
@@ -438,7 +490,14 @@ class FileBucket(Bucket):
     def exists(self, name: str) -> bool:
         return self._path(name).is_file()
 
-    def write(self, name: str, data: bytes, content_type: str | None = None, if_absent: bool = True) -> Blob | None:
+    def write(self, name: str, data: bytes, content_type: str | None = None, if_absent: bool = True,
+              if_generation: int | None = None) -> Blob | None:
+        if if_generation is not None:
+            with self._lock():
+                there = self.stat(name)
+                if there is None or there.generation != if_generation:
+                    raise PreconditionFailed(self.object_url(name))
+                return self.write(name, data, content_type, if_absent=False)
         path = self._path(name)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -464,6 +523,19 @@ class FileBucket(Bucket):
         except OSError as exc:
             raise StorageError(f"write {self.object_url(name)}: {exc}") from None
         return self._to_blob(path)
+
+    @contextlib.contextmanager
+    def _lock(self):
+        """One writer at a time for compare-and-swap (an flock on a file in the bucket's root)."""
+        import fcntl
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".plumbing-lock", "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def delete(self, name: str) -> None:
         try:

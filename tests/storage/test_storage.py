@@ -9,6 +9,7 @@ from gcs_server import is_upload
 
 from plumbing.storage import (
     AlreadyExists,
+    PreconditionFailed,
     FileBucket,
     GCSBucket,
     NotFound,
@@ -56,6 +57,17 @@ def test_overwrite_when_asked(bucket):
     bucket.write("a/x.yaml", b"1")
     bucket.write("a/x.yaml", b"2", if_absent=False)
     assert bucket.read("a/x.yaml") == b"2"
+
+
+def test_compare_and_swap_replaces_only_the_generation_it_read(bucket):
+    first = bucket.write("m/marker.json", b"v1")
+    second = bucket.write("m/marker.json", b"v2", if_generation=first.generation)
+    assert bucket.read("m/marker.json") == b"v2" and second.generation != first.generation
+    # a writer still holding the first generation loses, and changes nothing
+    with pytest.raises(PreconditionFailed, match="changed since it was read") as err:
+        bucket.write("m/marker.json", b"stale", if_generation=first.generation)
+    assert err.value.exit_code == 1 and bucket.read("m/marker.json") == b"v2"
+    assert bucket.stat("m/marker.json").generation == second.generation
 
 
 def test_copy_overwrites_and_keeps_content(bucket):
