@@ -102,11 +102,9 @@ class Org:
     def public_object_url(self, bucket_url: str, name: str) -> str:
         """The URL a person opens for object `name` of a bucket: https for gs://, else the
         bucket URL itself (file:// buckets are local)."""
-        parts = urlsplit(bucket_url)
-        base = bucket_url.rstrip("/")
-        if parts.scheme == "gs":
-            return f"{self.public_url.rstrip('/')}/{base[len('gs://'):]}/{name}"
-        return f"{base}/{name}"
+        from plumbing.layout import public_url
+
+        return public_url(bucket_url, name, self.public_url)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from plumbing import layout
 from plumbing.config import image_pin_problem
 from plumbing.inventory.records import get_path
 
@@ -163,7 +164,7 @@ def pinned_images(inventory: list[dict]) -> Iterator[str]:
         if r["type"] in YAML_GROUPS:
             files = [r["inputs"].get("file")] if r["inputs"].get("file") else list(r["inputs"].get("files") or [])
             for url in files:
-                if "/latest/" in url or "/previous/v" not in url:
+                if not layout.is_pinned_release_url(url):
                     yield f"{_label(r)}: {url} is not a pinned release (use .../previous/vX.Y.Z/...)"
 
 
