@@ -83,7 +83,10 @@ async def test_cli_exit_codes_and_result_file(cluster, repo, kubeconfig, repo_di
     assert json.loads(ok.stdout)["state"] == "signed" and out.read_text() == REKOR
 
 
-async def test_cli_no_publish_taskrun_times_out(cluster, repo, kubeconfig, repo_dir):
-    args = ["wait-signatures", "other-run", "-n", NS, "--timeout", "0.2", "--interval", "0.05", "--root", str(repo_dir)]
+async def test_cli_no_publish_taskrun_times_out(cluster, repo, kubeconfig, repo_dir, tmp_path):
+    out = tmp_path / "transparency"
+    args = ["wait-signatures", "other-run", "-n", NS, "--timeout", "0.2", "--interval", "0.05", "--root", str(repo_dir),
+            "--result", str(out)]
     result = await asyncio.to_thread(CliRunner().invoke, release, args)
     assert result.exit_code == 1 and "not found" in result.stderr
+    assert out.read_text() == "none"          # a Tekton result is never left empty

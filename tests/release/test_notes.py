@@ -63,7 +63,8 @@ def test_previous_release_is_on_the_line():
 
 
 def test_notes_since_the_previous_release(upstream, github_server, project, bucket_url):
-    n = notes_for(upstream, github_server, project, bucket=open_bucket(bucket_url), bucket_url=bucket_url)
+    n = notes_for(upstream, github_server, project, bucket=open_bucket(bucket_url), bucket_url=bucket_url,
+                  transparency="https://rekor.example/entries?logIndex=7")
     assert n.previous == "v1.0.1"                         # the newest release of the line before v1.1
     assert n.base == upstream.commits["pr1"]              # merge-base of v1.0.1 and main: the v1.0.0 commit
     # PR1 (the boundary commit) is not listed; PR4 was cherry-picked into v1.0.1; PR5 is on the branch only
@@ -84,6 +85,7 @@ def test_notes_since_the_previous_release(upstream, github_server, project, buck
     assert any("verify-attestation" in c and DIGEST in c for c in n.verify)
     text = markdown(n)
     assert "Pipelines can do X. ([#2]" in text and "## Unsorted" in text and "PR pr1" not in text
+    assert "Transparency log entry of the signatures: https://rekor.example/entries?logIndex=7" in text
     assert "kubectl apply -f " in text and "Thanks to @alice, @bob, @carol, @erin." in text
 
 

@@ -28,6 +28,8 @@ def test_full_release_waits_for_signatures_then_drafts(repo_root, shared, tmp_pa
     assert set(gh["runAfter"]) == {"upload", "wait-for-signatures"}
     for task in (sig, gh):
         assert task["when"] == [{"input": "$(params.mode)", "operator": "in", "values": ["full"]}]
+    params = {p["name"]: p["value"] for p in gh["params"]}
+    assert params["transparency"] == "$(tasks.wait-for-signatures.results.transparency)"
     steps = gh["taskSpec"]["steps"]
     assert [s["command"] for s in steps] == [["release", "notes"], ["release", "draft"]]
     assert sig["taskSpec"]["steps"][0]["command"] == ["release", "wait-signatures"]

@@ -10,6 +10,8 @@ import click
 from plumbing.cli.common import exits, output_option, root_option
 from plumbing.findings import EXIT_FAILED, EXIT_OK
 
+NO_ENTRY = "none"   # the transparency result when Chains recorded no Rekor entry
+
 github_option = click.option("--github-api", default="https://api.github.com", show_default=True,
                              help="The GitHub REST API (GitHub Enterprise: https://HOST/api/v3).")
 bucket_option = click.option("--bucket", "bucket_url", default=None,
@@ -37,6 +39,8 @@ def notes_path(root, out: str | None, project: str, version: str) -> Path:
 @click.option("--repository", default=None, help="Clone this URL instead of the project's repository (file:// works).")
 @click.option("--cosign-key", default="k8s://tekton-chains/signing-secrets", show_default=True,
               help="The key users verify signatures with (a path, URL or KMS URI).")
+@click.option("--transparency", default=None,
+              help="The Rekor entry of the signatures (wait-signatures' result; \"none\" for none).")
 @click.option("--out", default=None, type=click.Path(file_okay=False),
               help="Folder for notes.md (default: dist/PROJECT/VERSION).")
 @bucket_option
@@ -44,8 +48,8 @@ def notes_path(root, out: str | None, project: str, version: str) -> Path:
 @root_option
 @output_option
 @exits
-def notes(project, version, revision, previous, git_dir, repository, cosign_key, out, bucket_url, github_api,
-          root, output):
+def notes(project, version, revision, previous, git_dir, repository, cosign_key, transparency, out, bucket_url,
+          github_api, root, output):
     """Write the release notes of PROJECT at --version/--revision: notes.md, or JSON on stdout.
 
     The pull requests merged since the merge-base of the previous release's tag (never its last
@@ -68,7 +72,8 @@ def notes(project, version, revision, previous, git_dir, repository, cosign_key,
         git = history.open_history(repository or proj.repository, git_dir, Path(work))
         result = make_notes(proj, version, revision, git_dir=git, client=client, previous=previous,
                             bucket=open_bucket(url) if url else None, bucket_url=url,
-                            public_base=repo.org.public_url, cosign_key=cosign_key)
+                            public_base=repo.org.public_url, cosign_key=cosign_key,
+                            transparency=None if transparency == NO_ENTRY else transparency)
     path = notes_path(root, out, project, version)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(markdown(result), encoding="utf-8")
@@ -127,7 +132,7 @@ def draft(project, version, notes_file, revision, bucket_url, github_api, root, 
 @click.option("--timeout", type=float, default=1800, show_default=True, help="Seconds to wait at most.")
 @click.option("--interval", type=float, default=10, show_default=True, help="Seconds between reads.")
 @click.option("--result", "result_file", default=None, type=click.Path(dir_okay=False),
-              help="Write the transparency-log entry (or nothing) here: a Tekton result path.")
+              help="Write the transparency-log entry here (\"none\" when there is none): a Tekton result path.")
 @root_option
 @output_option
 @exits
@@ -149,6 +154,7 @@ def wait_signatures(pipelinerun, task, namespace, timeout, interval, result_file
         raise PlumbingError("no namespace to look in: pass -n NAMESPACE")
     sig = wait_for_signature(target, ns, pipelinerun, task, timeout=timeout, interval=interval)
     if result_file:
-        Path(result_file).write_text(sig.transparency or "", encoding="utf-8")
+        # never empty: a consumer of an empty Tekton result could fail on a missing value
+        Path(result_file).write_text(sig.transparency or NO_ENTRY, encoding="utf-8")
     click.echo(json.dumps(sig.as_dict(), indent=2) if output == "json" else sig.line(), err=not sig.ok and output != "json")
     return EXIT_OK if sig.ok else EXIT_FAILED

@@ -64,6 +64,7 @@ class Notes:
     files: list[dict] = field(default_factory=list)      # [{name, url, sha256}]
     images: list[dict] = field(default_factory=list)     # [{image, tag, digest}]
     verify: list[str] = field(default_factory=list)
+    transparency: str | None = None                      # the Rekor entry of Chains' signature
     sections: dict[str, list[PullNote]] = field(default_factory=dict)
     authors: list[str] = field(default_factory=list)
     without_pr: list[str] = field(default_factory=list)  # first-parent commits no PR merged
@@ -187,6 +188,8 @@ def markdown(n: Notes) -> str:
         lines += ["## Images", ""] + [f"- `{i['image']}@{i['digest']}`" for i in n.images] + [""]
         lines += ["## Verify", "", "Signatures and SLSA provenance made by Tekton Chains:", "", "```sh"]
         lines += n.verify + ["```", ""]
+    if n.transparency:
+        lines += [f"Transparency log entry of the signatures: {n.transparency}", ""]
     for title, pulls in n.sections.items():
         lines += [f"## {title}", ""]
         for p in pulls:
@@ -215,7 +218,7 @@ def now() -> datetime:
 
 def make_notes(project, version: str, revision: str, *, git_dir, client, previous: str | None = None,
                bucket=None, bucket_url: str | None = None, public_base: str | None = None,
-               cosign_key: str = "k8s://tekton-chains/signing-secrets") -> Notes:
+               cosign_key: str = "k8s://tekton-chains/signing-secrets", transparency: str | None = None) -> Notes:
     """The notes of `project` at `version` (`revision`), compared with `previous` (default: the
     previous release of the same line, from the repository's tags)."""
     from plumbing import layout, versions
@@ -228,7 +231,7 @@ def make_notes(project, version: str, revision: str, *, git_dir, client, previou
         raise PlumbingError(f"revision {revision} is not in {project.repository}")
     previous = previous or h.previous_release(version, h.tags(git_dir))
     notes = Notes(project=project.name, repository=project.repository.removesuffix(".git"), version=version,
-                  previous=previous, revision=revision, base=None, install=None)
+                  previous=previous, revision=revision, base=None, install=None, transparency=transparency or None)
     branch = h.release_branch(version)
     if branch:
         on = h.on_branch(git_dir, revision, branch)
