@@ -18,9 +18,9 @@ RUN = "release-full-abc12"
 REKOR = "https://rekor.sigstore.dev/api/v1/log/entries?logIndex=42"
 
 
-def put_publish(cluster, annotations: dict | None = None, task: str = "publish-images") -> str:
-    name = f"{RUN}-{task}"
-    cluster.put_taskrun(NS, RUN, task, state="succeeded", steps=[("publish", 0)])
+def put_publish(cluster, annotations: dict | None = None, task: str = "publish-images", run: str = RUN) -> str:
+    name = f"{run}-{task}"
+    cluster.put_taskrun(NS, run, task, state="succeeded", steps=[("publish", 0)])
     obj = dict(cluster.kmock.objects[TR, NS, name].raw)
     obj["metadata"] = {**obj["metadata"], "annotations": annotations or {}}
     cluster.kmock.objects[TR, NS, name] = obj

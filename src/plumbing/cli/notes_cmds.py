@@ -12,8 +12,8 @@ from plumbing.findings import EXIT_FAILED, EXIT_OK
 
 NO_ENTRY = "none"   # the transparency result when Chains recorded no Rekor entry
 
-github_option = click.option("--github-api", default="https://api.github.com", show_default=True,
-                             help="The GitHub REST API (GitHub Enterprise: https://HOST/api/v3).")
+github_option = click.option("--github-api", default="https://api.github.com", show_default=True, envvar="GITHUB_API_URL",
+                             help="The GitHub REST API (GitHub Enterprise: https://HOST/api/v3); $GITHUB_API_URL.")
 bucket_option = click.option("--bucket", "bucket_url", default=None,
                              help="Override plumbing.yaml's release bucket (gs://... or file://...).")
 

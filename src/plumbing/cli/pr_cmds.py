@@ -18,7 +18,8 @@ def pr():
 @pr.command("check-labels")
 @click.argument("repository")
 @click.argument("number", type=int)
-@click.option("--github-api", default="https://api.github.com", show_default=True)
+@click.option("--github-api", default="https://api.github.com", show_default=True, envvar="GITHUB_API_URL",
+              help="The GitHub REST API (GitHub Enterprise: https://HOST/api/v3); $GITHUB_API_URL.")
 @click.option("--no-status", is_flag=True, help="Only print the verdict; set no commit status.")
 @click.option("--target-url", default=None, help="Link the status to this page (e.g. the PipelineRun's logs).")
 @output_option
