@@ -98,3 +98,11 @@ def test_cli_draft(github_server, bucket_url, scratch_repo, tmp_path, monkeypatc
     assert len(github_server.releases[REPO]) == 1
     missing = CliRunner().invoke(release, ["draft", "pipeline", "v9.9.9", *args[3:]])
     assert missing.exit_code == 1 and "not in the bucket" in missing.stderr and "Traceback" not in missing.output
+
+
+def test_cli_malformed_version_is_one_line(scratch_repo, tmp_path):
+    for args in (["draft", "pipeline", "1.2", "--notes", "x"],
+                 ["notes", "pipeline", "--version", "v1.2.0", "--revision", "abc"]):
+        result = CliRunner().invoke(release, [*args, "--root", str(scratch_repo), "--bucket", f"file://{tmp_path}"])
+        assert result.exit_code == 2 and "Traceback" not in result.output
+        assert len(result.stderr.splitlines()) == 1

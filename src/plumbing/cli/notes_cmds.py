@@ -24,6 +24,19 @@ def _repo(root):
     return load_repo(root)
 
 
+def _checked(version: str, revision: str | None = None) -> None:
+    """A malformed version or revision is a usage error (one line, exit 2), found before any clone."""
+    from plumbing.cli.common import usage_error
+    from plumbing.versions import VersionError, check_revision, parse_full
+
+    try:
+        parse_full(version)
+        if revision is not None:
+            check_revision(revision)
+    except VersionError as exc:
+        raise usage_error(str(exc)) from None
+
+
 def notes_path(root, out: str | None, project: str, version: str) -> Path:
     base = Path(out) if out else Path(root or ".") / "dist" / project / version
     return base / "notes.md"
@@ -65,6 +78,9 @@ def notes(project, version, revision, previous, git_dir, repository, cosign_key,
     from plumbing.release.notes import make_notes, markdown
     from plumbing.storage import open_bucket
 
+    _checked(version, revision)
+    if previous:
+        _checked(previous)
     repo = _repo(root)
     proj = repo.project(project)
     url = bucket_url or repo.org.buckets.release
@@ -111,6 +127,7 @@ def draft(project, version, notes_file, revision, bucket_url, github_api, root, 
     from plumbing.release.draft import draft_release
     from plumbing.storage import open_bucket
 
+    _checked(version, revision)
     repo = _repo(root)
     proj = repo.project(project)
     path = Path(notes_file) if notes_file else notes_path(root, None, project, version)
