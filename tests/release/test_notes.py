@@ -46,7 +46,7 @@ def bucket_url(tmp_path):
 def notes_for(upstream, github_server, project, version="v1.1.0", revision=None, **kw):
     with Client(TOKEN, github_server.url) as client:
         return make_notes(project, version, revision or upstream.commits["direct"], git_dir=upstream.path / ".git",
-                          client=client, **kw)
+                          client=client, cosign_key=kw.pop("cosign_key", "cosign.pub"), **kw)
 
 
 def numbers(notes) -> list[int]:
@@ -134,6 +134,13 @@ def test_cli_writes_markdown_and_json(upstream, github_server, scratch_repo, tmp
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["pull_requests"] == 4 and data["previous"] == "v1.0.1"
+    assert data["verify"][0].startswith("cosign verify --key k8s://tekton-chains/signing-secrets ")
+    # the organisation's public key, from plumbing.yaml, once it is configured
+    config = scratch_repo / "plumbing.yaml"
+    config.write_text(config.read_text() + "signing:\n  public_key: https://example.org/release.pub\n")
+    result = CliRunner().invoke(release, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["verify"][0].startswith("cosign verify --key https://example.org/release.pub ")
     assert (out / "notes.md").read_text().startswith("# pipeline v1.1.0")
 
 

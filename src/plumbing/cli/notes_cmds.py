@@ -11,6 +11,7 @@ from plumbing.cli.common import exits, output_option, root_option
 from plumbing.findings import EXIT_FAILED, EXIT_OK
 
 NO_ENTRY = "none"   # the transparency result when Chains recorded no Rekor entry
+CHAINS_KEY = "k8s://tekton-chains/signing-secrets"   # Tekton Chains' own signing secret
 
 github_option = click.option("--github-api", default="https://api.github.com", show_default=True, envvar="GITHUB_API_URL",
                              help="The GitHub REST API (GitHub Enterprise: https://HOST/api/v3); $GITHUB_API_URL.")
@@ -50,8 +51,9 @@ def notes_path(root, out: str | None, project: str, version: str) -> Path:
 @click.option("--git-dir", default=None, type=click.Path(exists=True, file_okay=False),
               help="A clone with every branch and tag (default: a fresh bare clone of the project's repository).")
 @click.option("--repository", default=None, help="Clone this URL instead of the project's repository (file:// works).")
-@click.option("--cosign-key", default="k8s://tekton-chains/signing-secrets", show_default=True,
-              help="The key users verify signatures with (a path, URL or KMS URI).")
+@click.option("--cosign-key", default=None,
+              help="The key users verify signatures with (a path, URL or KMS URI); default: plumbing.yaml's "
+                   f"signing.public_key, else {CHAINS_KEY}.")
 @click.option("--transparency", default=None,
               help="The Rekor entry of the signatures (wait-signatures' result; \"none\" for none).")
 @click.option("--out", default=None, type=click.Path(file_okay=False),
@@ -88,7 +90,8 @@ def notes(project, version, revision, previous, git_dir, repository, cosign_key,
         git = history.open_history(repository or proj.repository, git_dir, Path(work))
         result = make_notes(proj, version, revision, git_dir=git, client=client, previous=previous,
                             bucket=open_bucket(url) if url else None, bucket_url=url,
-                            public_base=repo.org.public_url, cosign_key=cosign_key,
+                            public_base=repo.org.public_url,
+                            cosign_key=cosign_key or repo.org.signing_key or CHAINS_KEY,
                             transparency=None if transparency == NO_ENTRY else transparency)
     path = notes_path(root, out, project, version)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -218,7 +218,7 @@ def now() -> datetime:
 
 def make_notes(project, version: str, revision: str, *, git_dir, client, previous: str | None = None,
                bucket=None, bucket_url: str | None = None, public_base: str | None = None,
-               cosign_key: str = "k8s://tekton-chains/signing-secrets", transparency: str | None = None) -> Notes:
+               cosign_key: str, transparency: str | None = None) -> Notes:
     """The notes of `project` at `version` (`revision`), compared with `previous` (default: the
     previous release of the same line, from the repository's tags)."""
     from plumbing import layout, versions
