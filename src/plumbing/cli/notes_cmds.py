@@ -65,7 +65,7 @@ def notes_path(root, out: str | None, project: str, version: str) -> Path:
 @exits
 def notes(project, version, revision, previous, git_dir, repository, cosign_key, transparency, out, bucket_url,
           github_api, root, output):
-    """Write the release notes of PROJECT at --version/--revision: notes.md, or JSON on stdout.
+    """Write the release notes of PROJECT at --version/--revision to notes.md (--output json: also on stdout).
 
     The pull requests merged since the merge-base of the previous release's tag (never its last
     commit), less those the previous release already had (cherry-picks), by kind/* label, with
