@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 from github_server import TOKEN
-from notes_repo import REPO, make_history, note
+from notes_repo import REPO, make_history, note, now_iso
 
 from plumbing.cli.main import release
 from plumbing.config import load_repo
@@ -159,3 +159,28 @@ def test_history_comes_from_a_clone(upstream, tmp_path):
     assert "v1.0.1" in h.tags(git_dir)
     assert h.on_branch(git_dir, upstream.commits["pr5"], "release-v1.0.x") is True
     assert subprocess.run(["git", f"--git-dir={git_dir}", "cat-file", "-e", upstream.commits["direct"]]).returncode == 0
+
+
+def test_merge_pr_cherry_picked_commit_by_commit(upstream, github_server, project):
+    """A PR is merged with a merge commit of two commits; both are cherry-picked one by one to the
+    release branch (the second changed in the picking, found by its -x line) and tagged v1.0.2."""
+    u = upstream
+    u.git("checkout", "-q", "-b", "topic9", "main")
+    u.commit("topic9a", "t9a.txt")
+    u.commit("topic9b", "t9b.txt")
+    u.git("checkout", "-q", "main")
+    u.git("merge", "-q", "--no-ff", "-m", "Merge pull request #9", "topic9")
+    u.commits["pr9"] = u.git("rev-parse", "HEAD")
+    number = github_server.add_merged_pull(REPO, "PR pr9", u.commits["pr9"], labels=["kind/bug"],
+                                           body=note("Fixed W."), merged_at=now_iso())["number"]
+    u.git("checkout", "-q", "release-v1.0.x")
+    u.git("cherry-pick", u.commits["topic9a"])
+    u.git("cherry-pick", "-x", "--no-commit", u.commits["topic9b"])
+    (u.path / "t9b.txt").write_text("adapted to the branch\n")
+    u.git("add", "t9b.txt")
+    u.git("commit", "-q", "-m", f"topic9b\n\n(cherry picked from commit {u.commits['topic9b']})")
+    u.git("tag", "v1.0.2")
+    u.git("checkout", "-q", "main")
+    n = notes_for(upstream, github_server, project, revision=u.commits["pr9"], previous="v1.0.2")
+    assert number in n.left_out and number not in numbers(n)
+    assert numbers(n) == [2, 3, 6, 7]

@@ -3,14 +3,16 @@ and which of them the previous release already had.
 
 The range is `merge-base(previous tag, revision)..revision`, exclusive of the base: the previous
 tag's own last commit is never in it (plumbing#416 listed it, from an inclusive range). A commit
-in the range whose change (its `git patch-id`, merges diffed against their first parent) is also
-a commit between the base and the previous tag was cherry-picked to the release branch and
-shipped already: it is left out.
+of the range was shipped already (cherry-picked to the release branch) when its change (its
+`git patch-id`, merges diffed against their first parent) is also a commit between the base and
+the previous tag, or one of those says `(cherry picked from commit <it>)`; a merge commit whose
+topic commits were all shipped was shipped too. Shipped commits are left out.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -19,6 +21,8 @@ from pathlib import Path
 from plumbing import versions
 from plumbing.findings import PlumbingError
 
+# `git cherry-pick -x` leaves this line: the original commit was shipped even if the patch changed.
+_PICKED = re.compile(r"\(cherry picked from commit ([0-9a-f]{40})\)")
 # Tekton's release branches: a patch release vX.Y.Z (Z > 0) is cut from release-vX.Y.x.
 RELEASE_BRANCH = "release-v{major}.{minor}.x"
 
@@ -91,10 +95,28 @@ def history(git_dir: Path, previous: str, revision: str) -> History:
     base = git(git_dir, "merge-base", prev, revision).strip()
     commits = git(git_dir, "rev-list", f"{base}..{revision}").split()
     first = git(git_dir, "rev-list", "--first-parent", "--no-merges", f"{base}..{revision}").split()
-    shipped_ids = set(_patch_ids(git_dir, f"{base}..{prev}").values()) if prev != base else set()
-    ours = _patch_ids(git_dir, f"{base}..{revision}") if shipped_ids else {}
-    return History(base=base, commits=commits, first_parent=first,
-                   shipped={c for c, pid in ours.items() if pid in shipped_ids})
+    shipped: set[str] = set()
+    if prev != base:
+        shipped_ids = set(_patch_ids(git_dir, f"{base}..{prev}").values())
+        picked = set(_PICKED.findall(git(git_dir, "log", "--format=%B", f"{base}..{prev}")))
+        ours = _patch_ids(git_dir, f"{base}..{revision}")
+        shipped = {c for c, pid in ours.items() if pid in shipped_ids or c in picked}
+        shipped |= _merges_shipped(git_dir, f"{base}..{revision}", shipped)
+    return History(base=base, commits=commits, first_parent=first, shipped=shipped)
+
+
+def _merges_shipped(git_dir: Path, rng: str, shipped: set[str]) -> set[str]:
+    """Merge commits whose every topic commit (reachable from the second parent, not the first)
+    was shipped: a PR merged with a merge commit whose commits were cherry-picked one by one."""
+    out = set()
+    for line in git(git_dir, "rev-list", "--merges", "--parents", rng).splitlines():
+        merge, first, *others = line.split()
+        if not all(o in shipped for o in others):   # the topic's tip must be shipped: no git call per merge
+            continue
+        topic = git(git_dir, "rev-list", "--no-merges", *others, f"^{first}").split()
+        if topic and all(c in shipped for c in topic):
+            out.add(merge)
+    return out
 
 
 def _patch_ids(git_dir: Path, rng: str) -> dict[str, str]:
