@@ -91,6 +91,7 @@ class Org:
     default_timeout: str | None
     data: Mapping = field(repr=False, compare=False)   # the effective document, as written beside a release
     where: Where = field(default=Where("plumbing.yaml"), repr=False, compare=False)
+    signing_key: str | None = None   # signing.public_key: what release notes tell users to verify with
 
     def mode(self, mode: str) -> ModeSettings:
         if mode not in MODE_KEYS:
@@ -224,6 +225,7 @@ def build_org(data: dict, where: Where) -> Org:
         default_timeout=defaults.get("timeout"),
         data=data,
         where=where,
+        signing_key=(data.get("signing") or {}).get("public_key"),
     )
 
 

@@ -30,6 +30,9 @@ RELEASE_COMMANDS = {
     "logs": "cluster_cmds:logs",
     "notify": "notify_cmds:notify",
     "record": "dashboard_cmds:record",
+    "notes": "notes_cmds:notes",
+    "draft": "notes_cmds:draft",
+    "wait-signatures": "notes_cmds:wait_signatures",
 }
 
 PLUMBING_COMMANDS = {
@@ -38,6 +41,7 @@ PLUMBING_COMMANDS = {
     "image": "image_cmds:image",
     "graph": "graph_cmds:graph",
     "dashboard": "dashboard_cmds:dashboard",
+    "pr": "pr_cmds:pr",
 }
 
 
