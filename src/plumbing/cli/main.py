@@ -30,6 +30,10 @@ RELEASE_COMMANDS = {
     "logs": "cluster_cmds:logs",
     "notify": "notify_cmds:notify",
     "record": "dashboard_cmds:record",
+    "test": "test_cmds:test",
+    "test-start": "test_cmds:test_start",
+    "test-step": "test_cmds:test_step",
+    "test-record": "test_cmds:test_record",
 }
 
 PLUMBING_COMMANDS = {
