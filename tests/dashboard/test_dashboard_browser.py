@@ -114,6 +114,23 @@ def test_project_page_lists_nightlies_newest_first_with_marks(index, served):
     screenshot(index, ARTIFACTS / "dashboard.png")
 
 
+def test_project_page_shows_the_three_post_release_test_states_as_text(index, served):
+    index.get(served + "logs/dashboard/pipeline/index.html")
+    header = [th.text for th in by_css(index, "table")[0].find_elements("css selector", "thead th")]
+    assert header[-1] == "Post-release test"
+
+    def cell(version):
+        return by_css(index, f"tr#nightly-{version} td.test")[0]
+
+    assert cell("v20261119-1111111111").text == "✓ Tested, passed"
+    assert cell("v20261120-2222222222").text == "– Not tested yet"
+    failed = cell("v20261122-3333333333")
+    assert failed.text.splitlines() == ["✗ Tested, failed at smoke", "test logs"]
+    link(index, "test logs", failed).click()
+    assert index.current_url == served + "nightly/pipeline/previous/v20261122-3333333333/test-logs.txt"
+    assert visible_text(index).startswith("test logs of pipeline v20261122-3333333333")
+
+
 def test_links_to_release_files_are_served(index, served):
     index.get(served + "logs/dashboard/pipeline/index.html")
     row = by_css(index, "tr#nightly-v20261122-3333333333")[0]
