@@ -107,7 +107,8 @@ def test_step(step, project, version, revision, cluster, kubeconfig, root):
 @exits
 def test_record(project, version, run, status, versions_file, bucket_url, root):
     """(test pipeline, finally) Write tested.json and test-logs.txt; notify when the test failed."""
+    from plumbing.cli.common import github_retry
     from plumbing.posttest.command import record_test
 
     return record_test(project, version, run=run, status=status, versions_file=versions_file, root=root,
-                       bucket_url=bucket_url)
+                       bucket_url=bucket_url, retry=github_retry())

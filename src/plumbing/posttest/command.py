@@ -64,7 +64,7 @@ def start_test(project: str, version: str, *, status: str, revision: str, root=N
 
 
 def record_test(project: str, version: str, *, run: str, status: str, versions_file: str | None, root=None,
-                namespace=None, bucket_url=None, target=None, notify_env=None, stdout=None) -> int:
+                namespace=None, bucket_url=None, target=None, notify_env=None, retry=None, stdout=None) -> int:
     """Write the verdict and logs; notify when the test failed. Exit 0 when recorded."""
     import os
 
@@ -84,7 +84,6 @@ def record_test(project: str, version: str, *, run: str, status: str, versions_f
                          tekton=tekton, out=stdout)
     if verdict_.passed:
         return EXIT_OK
-    from plumbing.cli.common import github_retry
     from plumbing.notify import DEFAULT_GITHUB_API, Failure, notify
 
     env = os.environ if notify_env is None else notify_env
@@ -93,5 +92,5 @@ def record_test(project: str, version: str, *, run: str, status: str, versions_f
     notify(failure, webhook_url=env.get("SLACK_WEBHOOK_URL") or None,
            github_api=env.get("GITHUB_API_URL") or DEFAULT_GITHUB_API,
            github_repository=repo.org.notify.github_repository or env.get("GITHUB_REPOSITORY") or None,
-           github_token=env.get("GITHUB_TOKEN") or None, out=stdout, retry=github_retry())
+           github_token=env.get("GITHUB_TOKEN") or None, out=stdout, retry=retry)
     return EXIT_OK  # recorded and reported; the test run itself already says failed
