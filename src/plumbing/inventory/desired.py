@@ -173,6 +173,13 @@ def secrets(repo) -> list[SecretSpec]:
                                   "GitHub token that comments on release issues"))
         out.append(SecretSpec(REGISTRY_SECRET, key, ns[key], {"config.json": "registryToken"},
                               "docker config.json for pushing images to the registry", kind="dockerconfig"))
+    if posttest.enabled(repo):  # a failed post-release test notifies like a failed release
+        if notify.slack_webhook_secret:
+            out.append(SecretSpec(notify.slack_webhook_secret, "test", ns["test"], {"url": "slackWebhookUrl"},
+                                  "Slack incoming webhook for post-release test notifications"))
+        if notify.github_token_secret:
+            out.append(SecretSpec(notify.github_token_secret, "test", ns["test"], {"token": "githubToken"},
+                                  "GitHub token that comments on post-release test issues"))
     out.append(SecretSpec(PR_WEBHOOK_SECRET, "ci", ns["ci"], {"secret": "prWebhookSecret"},
                           "GitHub webhook secret the PR EventListener checks"))
     out.append(SecretSpec(PR_STATUS_SECRET, "ci", ns["ci"], {"token": "prStatusToken"},
