@@ -98,7 +98,7 @@ def apply_docs(api_client, docs: list[dict], default_namespace: str | None = Non
 
 
 def install(repo, project: str, version: str, api_client, *, kube_dir: Path, timeout: float,
-            open_bucket=None, out=None) -> dict:
+            open_bucket=None, out=None, poll: float = 5.0) -> dict:
     """Install the needed projects and the release; return {project: version} installed."""
     out = out or sys.stdout
     versions = {}
@@ -113,7 +113,7 @@ def install(repo, project: str, version: str, api_client, *, kube_dir: Path, tim
         apply_docs(api_client, docs)
         test = repo.project(step.project).post_release_test
         want = readiness.expected(docs, test.deployments if step.version == UNDER_TEST else None, test.crds)
-        left = readiness.wait_ready(api_client, want, timeout=timeout)
+        left = readiness.wait_ready(api_client, want, timeout=timeout, poll=poll)
         if left:
             raise CheckFailed(f"{step.project} {tag} not ready after {timeout:g}s: " + "; ".join(left))
         print(f"{step.project} {tag}: {len(want.deployments)} Deployments available, "
