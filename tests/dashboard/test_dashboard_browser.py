@@ -79,6 +79,7 @@ def test_index_shows_every_project_and_what_needs_attention(index):
     attention = by_css(index, "ul.attention")[0].text.splitlines()
     assert attention == ["chains: ⚠ No nightly in the bucket yet",
                          "pipeline: ⚠ Nightly stale: newest is 2 days 2 hours old, schedule runs every 24 hours",
+                         "pipeline: ✗ Newest nightly v20261122-3333333333 failed its post-release test at smoke",
                          "triggers: ✗ Newest release v0.30.0 failed"]
     rows = {r.find_element("css selector", "th").text.splitlines()[0]: r.text
             for r in by_css(index, "table tbody tr")}

@@ -268,6 +268,9 @@ def project_view(project, nightly_bucket, nightly_url: str, release_bucket, rele
                                         f"schedule runs every {human_age(view.period)}"))
         if newest is not None and newest.status == "failed":
             view.marks.append(("failed", f"Newest nightly {newest.version} failed"))
+        if newest is not None and newest.test.state == "failed":
+            at = f" at {newest.test.failed_step}" if newest.test.failed_step else ""
+            view.marks.append(("failed", f"Newest nightly {newest.version} failed its post-release test{at}"))
     else:
         view.marks.append(("off", "No nightly schedule"))
     if fulls and fulls[0].status == "failed":
