@@ -33,6 +33,10 @@ RELEASE_COMMANDS = {
     "notes": "notes_cmds:notes",
     "draft": "notes_cmds:draft",
     "wait-signatures": "notes_cmds:wait_signatures",
+    "test": "test_cmds:test",
+    "test-start": "test_cmds:test_start",
+    "test-step": "test_cmds:test_step",
+    "test-record": "test_cmds:test_record",
 }
 
 PLUMBING_COMMANDS = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from plumbing.findings import ConfigError
+from plumbing.inventory import posttest
 
 LAUNCHER_SUFFIX = "-launcher"
 IMAGE_BUILDER = "image-builder"
@@ -140,6 +141,10 @@ def identities(repo, images: dict, jobs: dict) -> list[Identity]:
             Identity(IMAGE_LAUNCHER, "release", ns["release"], "the image-build CronJobs: create and read PipelineRuns",
                      rules=launch_rules(IMAGE_BUILDER)),
         ]
+    if posttest.enabled(repo):
+        out.append(Identity(repo.org.test_settings()[1], "test", ns["test"], posttest.TESTER_PURPOSE, gcp=True,
+                            buckets={"nightly": "writer", "release": "writer"},
+                            rules=[dict(r) for r in posttest.TESTER_RULES]))
     for job in jobs.values():
         out.append(Identity(job["name"], job["namespace"], ns[job["namespace"]], f"the {job['name']} CronJob",
                             gcp=bool(job["buckets"]), buckets=dict(job["buckets"]),
@@ -168,6 +173,13 @@ def secrets(repo) -> list[SecretSpec]:
                                   "GitHub token that comments on release issues"))
         out.append(SecretSpec(REGISTRY_SECRET, key, ns[key], {"config.json": "registryToken"},
                               "docker config.json for pushing images to the registry", kind="dockerconfig"))
+    if posttest.enabled(repo):  # a failed post-release test notifies like a failed release
+        if notify.slack_webhook_secret:
+            out.append(SecretSpec(notify.slack_webhook_secret, "test", ns["test"], {"url": "slackWebhookUrl"},
+                                  "Slack incoming webhook for post-release test notifications"))
+        if notify.github_token_secret:
+            out.append(SecretSpec(notify.github_token_secret, "test", ns["test"], {"token": "githubToken"},
+                                  "GitHub token that comments on post-release test issues"))
     out.append(SecretSpec(PR_WEBHOOK_SECRET, "ci", ns["ci"], {"secret": "prWebhookSecret"},
                           "GitHub webhook secret the PR EventListener checks"))
     out.append(SecretSpec(PR_STATUS_SECRET, "ci", ns["ci"], {"token": "prStatusToken"},
