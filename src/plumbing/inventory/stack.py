@@ -10,7 +10,7 @@ reject a key no knob reads. No Pulumi import here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from plumbing.findings import ConfigError
 
@@ -27,7 +27,7 @@ DEFAULT_VERSIONS = {
 # Every `plumbing:` knob a stack file may set (secrets aside); `plumbing infra plan` rejects
 # others, so a typo does not silently fall back to a default.
 KNOBS = ("target", "bucketLocation", "machineType", "nodesMin", "nodesMax", "diskSizeGb", "releaseChannel",
-         "kubeContext", "nightlyRetentionDays", "registryUsername", "tektonVersions")
+         "kubeContext", "nightlyRetentionDays", "registryUsername", "tektonVersions", "channels")
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,8 @@ class Settings:
     nightly_retention_days: int
     registry_username: str
     versions: dict
+    # component -> "release" | "nightly": what promotion proposes (plumbing.components)
+    channels: dict = field(default_factory=dict)
 
     @property
     def gke(self) -> bool:
@@ -95,4 +97,11 @@ def settings_from(get: Callable[[str], object], gcp: Callable[[str], str | None]
         nightly_retention_days=get("nightlyRetentionDays") or 30,
         registry_username=get("registryUsername") or "tekton-robot",
         versions=_versions(get("tektonVersions")),
+        channels=_channels(get("channels")),
     )
+
+
+def _channels(channels) -> dict:
+    from plumbing.components import check_channels
+
+    return check_channels(channels)
