@@ -38,6 +38,7 @@ PLUMBING_COMMANDS = {
     "image": "image_cmds:image",
     "graph": "graph_cmds:graph",
     "dashboard": "dashboard_cmds:dashboard",
+    "versions": "versions_cmds:versions",
 }
 
 
