@@ -10,8 +10,6 @@ A version is pinned only when its post-release test passed (tested.json beside t
 
 from __future__ import annotations
 
-import difflib
-import io
 import os
 import subprocess
 import tempfile
@@ -102,44 +100,43 @@ def _yaml():
 
 
 def edit_text(text: str, component: str, new: str) -> tuple[str, str | None]:
-    """(new text, the old explicit pin or None). Only the component's version line changes
-    (or one line is added under plumbing:tektonVersions when the stack used the default)."""
-    from ruamel.yaml.comments import CommentedMap
+    """(new text, the old explicit pin or None). ruamel's round-trip parse says where the pin's
+    value sits (line, column, quote style); exactly those characters are replaced, so every other
+    byte (comments, their columns, order, quoting) stays. A component the stack left at its
+    default gets one line under plumbing:tektonVersions."""
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
-    y = _yaml()
-    data = y.load(text)
+    data = _yaml().load(text)
     config = data.get("config") if isinstance(data, dict) else None
     if not isinstance(config, dict):
         raise PlumbingError("the stack file has no config mapping")
     pins = config.get(components.VERSIONS_KEY)
-    if pins is None:
-        pins = config[components.VERSIONS_KEY] = CommentedMap()
+    if not isinstance(pins, dict):
+        raise PlumbingError(f"the stack file has no {components.VERSIONS_KEY} mapping; add it by hand")
     old = pins.get(component)
-    value = new
-    if isinstance(old, DoubleQuotedScalarString):
-        value = DoubleQuotedScalarString(new)
-    elif isinstance(old, SingleQuotedScalarString):
-        value = SingleQuotedScalarString(new)
-    pins[component] = value
-    out = io.StringIO()
-    y.dump(data, out)
-    result = out.getvalue()
-    _only_version_changed(text, result, new, added=old is None)
-    return result, (str(old) if old is not None else None)
+    if old is None:
+        return _add_line(text, pins, component, new), None
+    quote = '"' if isinstance(old, DoubleQuotedScalarString) else "'" if isinstance(old, SingleQuotedScalarString) else ""
+    line, col = pins.lc.value(component)
+    lines = text.splitlines(keepends=True)
+    token = f"{quote}{old}{quote}"
+    if lines[line][col:col + len(token)] != token:
+        raise PlumbingError(f"{component}: cannot find its pin {token} in the stack file's text; edit it by hand")
+    lines[line] = lines[line][:col] + f"{quote}{new}{quote}" + lines[line][col + len(token):]
+    return "".join(lines), str(old)
 
 
-def _only_version_changed(before: str, after: str, new: str, *, added: bool) -> None:
-    a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
-    removed, inserted = [], []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
-        if tag != "equal":
-            removed += a[i1:i2]
-            inserted += b[j1:j2]
-    ok = len(inserted) in (0, 1) and new in "".join(inserted) and len(removed) == (0 if added else len(inserted))
-    if not ok and inserted:
-        raise PlumbingError("the stack file would change beyond the version line (ruamel would reformat it); "
-                            "edit it by hand")
+def _add_line(text: str, pins, component: str, new: str) -> str:
+    """One `component: new` line after the mapping's last entry, at its indentation."""
+    if not pins or pins.fa.flow_style():
+        raise PlumbingError(f"{components.VERSIONS_KEY} is empty or a flow mapping; add {component} by hand")
+    last = list(pins)[-1]
+    line, col = pins.lc.key(last)
+    lines = text.splitlines(keepends=True)
+    if not lines[line].endswith("\n"):
+        lines[line] += "\n"
+    lines.insert(line + 1, f"{' ' * col}{component}: {new}\n")
+    return "".join(lines)
 
 
 def bump_file(path: Path, stack: str, component: str, new: str, pinned: str, *, verdict, reason) -> Bump:
