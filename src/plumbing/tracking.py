@@ -96,6 +96,8 @@ def deployed(target, component: components.Component) -> tuple[list[str], list[s
     found, images = set(), set()
     for dep in listing.items:
         labels = dep.metadata.labels or {}
+        if labels.get("app.kubernetes.io/part-of") != component.part_of:
+            continue   # the selector already says so; an API server that ignores it must not mislead us
         version = next((labels[k] for k in VERSION_LABELS if labels.get(k)), None)
         if version:
             found.add(version)
@@ -109,7 +111,8 @@ def deployed_plumbing_images(target) -> list[str]:
     from kubernetes import client
 
     jobs = client.BatchV1Api(target.api_client).list_cron_job_for_all_namespaces(label_selector=MANAGED)
-    return sorted({c.image for j in jobs.items for c in j.spec.job_template.spec.template.spec.containers or []})
+    return sorted({c.image for j in jobs.items if (j.metadata.labels or {}).get("app.kubernetes.io/managed-by") == "plumbing"
+                   for c in j.spec.job_template.spec.template.spec.containers or []})
 
 
 def newest(bucket, project: str, kind: str) -> Newest:
