@@ -52,7 +52,7 @@ def test_shipped_cronjobs_load():
     from plumbing.config import load_repo
 
     jobs = load_jobs(load_repo(ROOT))
-    assert set(jobs) == {"dashboard-refresh", "stale-nightly-watch"}
+    assert set(jobs) == {"dashboard-refresh", "stale-nightly-watch", "version-promotion"}
     assert jobs["dashboard-refresh"]["buckets"]["logs"] == "writer"
 
 
