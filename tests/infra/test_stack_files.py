@@ -83,6 +83,8 @@ def test_bad_cronjob_files_are_reported(tmp_path, text, needle):
     ("  plumbing:target: cloud\n", "plumbing:target must be gke or existing"),
     ("  plumbing:tektonVersions: {pipeline: latest}\n", "is not a pinned version"),
     ("  plumbing:tektonVersions: {results: v0.1.0}\n", "unknown component 'results'"),
+    ("  plumbing:channels: {pipeline: weekly}\n", "'weekly' is not a channel"),
+    ("  plumbing:channels: {results: nightly}\n", "plumbing:channels: unknown component 'results'"),
 ])
 def test_bad_stack_config_is_one_line_exit_2(tmp_path, extra, needle):
     from click.testing import CliRunner
