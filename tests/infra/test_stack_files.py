@@ -83,6 +83,7 @@ def test_bad_cronjob_files_are_reported(tmp_path, text, needle):
     ("  plumbing:target: cloud\n", "plumbing:target must be gke or existing"),
     ("  plumbing:tektonVersions: {pipeline: latest}\n", "is not a pinned version"),
     ("  plumbing:tektonVersions: {results: v0.1.0}\n", "unknown component 'results'"),
+    ("  plumbing:tektonVersions: {pipeline: v1.0}\n", "is not a pinned version"),
     ("  plumbing:channels: {pipeline: weekly}\n", "'weekly' is not a channel"),
     ("  plumbing:channels: {results: nightly}\n", "plumbing:channels: unknown component 'results'"),
 ])

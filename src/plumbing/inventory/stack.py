@@ -56,8 +56,17 @@ class Settings:
     def workload_pool(self) -> str:
         return f"{self.gcp_project}.svc.id.goog"
 
-    def release_file(self, component: str, name: str = "release.yaml") -> str:
-        return f"{TEKTON_RELEASES}/{component}/previous/{self.versions[component]}/{name}"
+
+
+def _is_version(tag: str) -> bool:
+    """A full release vX.Y.Z or a nightly tag: one immutable previous/<tag>/ folder."""
+    from plumbing.versions import VersionError, parse
+
+    try:
+        parse(tag)
+    except VersionError:
+        return False
+    return True
 
 
 def _versions(pinned: dict | None) -> dict:
@@ -68,7 +77,7 @@ def _versions(pinned: dict | None) -> dict:
         raise ConfigError(f"plumbing:tektonVersions: unknown component {unknown[0]!r}; "
                           f"known: {', '.join(DEFAULT_VERSIONS)}")
     for component, version in versions.items():
-        if not isinstance(version, str) or not version.startswith("v") or "/" in version or version == "latest":
+        if not isinstance(version, str) or not _is_version(version):
             raise ConfigError(f"plumbing:tektonVersions.{component}: {version!r} is not a pinned version such as v1.0.0")
     return versions
 
