@@ -221,7 +221,12 @@ def collect(repo, stack: str, *, offline: bool = False, target=None, open_bucket
                 pinned_digests = digests(pinned_bucket.read(
                     layout.release_file(comp.name, row.pinned, layout.RELEASE_YAML)).decode("utf-8", "replace"))
         if github is not None:
-            row.upstream = upstream_release(github, comp.upstream)
+            from plumbing.github import NotFound
+
+            try:
+                row.upstream = upstream_release(github, comp.upstream)
+            except NotFound:
+                row.notes.append(f"GitHub has no repository {comp.upstream} (or the token cannot see it)")
         mark(row, cluster=target is not None, buckets=open_bucket is not None, pinned_digests=pinned_digests)
         rows.append(row)
     rows.append(plumbing_row(repo, target))

@@ -55,6 +55,13 @@ def bump(root, stack: str, component: str, to: str | None, channel: bool, force:
         raise _usage("--force needs --reason TEXT (it goes into the commit and the pull request)")
     if reason and not force:
         raise _usage("--reason goes with --force")
+    if to:
+        from plumbing.versions import VersionError, parse
+
+        try:
+            parse(to)
+        except VersionError as exc:
+            raise _usage(f"--to: {exc}") from None
     repo = load_repo(root)
     pins = components.read_pins(repo.root, stack)
     opener = _bucket_opener()

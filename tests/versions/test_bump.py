@@ -92,6 +92,7 @@ def test_a_verified_nightly_is_pinned_in_place(repo_dir, buckets):
     ([], "--to VERSION or --channel"),
     (["--to", "v1.1.0", "--channel"], "--to VERSION or --channel"),
     (["--channel", "-s", "local"], "follows no channel"),
+    (["--to", "v1.2"], "--to: version 'v1.2' is not vX.Y.Z"),
 ])
 def test_usage_mistakes_are_one_line_and_exit_2(repo_dir, args, needle):
     result = run("versions", "bump", "pipeline", *args, "--root", repo_dir)

@@ -136,9 +136,12 @@ async def test_no_drift_exits_0_and_a_behind_release_channel(world, kmock, githu
                image("pipeline", "controller", 1))
     text = (root / "Pulumi.dogfooding.yaml").read_text().replace("pipeline: nightly", "pipeline: release")
     (root / "Pulumi.dogfooding.yaml").write_text(text)
+    github_server.fail("GET", r"/repos/tektoncd/pruner/releases", status=404)
     result = await run(root, github_server, "-s", "dogfooding", "--output", "json")
     assert result.exit_code == 0, result.output
     rows = {r["component"]: r for r in json.loads(result.stdout)["components"]}
+    assert rows["pruner"]["upstream"] is None
+    assert any("GitHub has no repository tektoncd/pruner" in n for n in rows["pruner"]["notes"])
     assert rows["pipeline"]["candidate"] == "v1.1.0" and rows["pipeline"]["marks"] == ["behind"]
     assert rows["plumbing-image"]["marks"] == ["unknown"]
 
