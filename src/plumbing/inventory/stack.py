@@ -56,6 +56,8 @@ class Settings:
     def workload_pool(self) -> str:
         return f"{self.gcp_project}.svc.id.goog"
 
+    def release_file(self, component: str, name: str = "release.yaml") -> str:
+        return f"{TEKTON_RELEASES}/{component}/previous/{self.versions[component]}/{name}"
 
 
 def _is_version(tag: str) -> bool:
