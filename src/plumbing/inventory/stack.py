@@ -10,7 +10,7 @@ reject a key no knob reads. No Pulumi import here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from plumbing.findings import ConfigError
 
@@ -27,7 +27,7 @@ DEFAULT_VERSIONS = {
 # Every `plumbing:` knob a stack file may set (secrets aside); `plumbing infra plan` rejects
 # others, so a typo does not silently fall back to a default.
 KNOBS = ("target", "bucketLocation", "machineType", "nodesMin", "nodesMax", "diskSizeGb", "releaseChannel",
-         "kubeContext", "nightlyRetentionDays", "registryUsername", "tektonVersions")
+         "kubeContext", "nightlyRetentionDays", "registryUsername", "tektonVersions", "channels")
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,8 @@ class Settings:
     nightly_retention_days: int
     registry_username: str
     versions: dict
+    # component -> "release" | "nightly": what promotion proposes (plumbing.components)
+    channels: dict = field(default_factory=dict)
 
     @property
     def gke(self) -> bool:
@@ -60,6 +62,17 @@ class Settings:
         return f"{TEKTON_RELEASES}/{layout.release_file(component, self.versions[component], name)}"
 
 
+def _is_version(tag: str) -> bool:
+    """A full release vX.Y.Z or a nightly tag: one immutable previous/<tag>/ folder."""
+    from plumbing.versions import VersionError, parse
+
+    try:
+        parse(tag)
+    except VersionError:
+        return False
+    return True
+
+
 def _versions(pinned: dict | None) -> dict:
     versions = dict(DEFAULT_VERSIONS)
     versions.update(pinned or {})
@@ -68,7 +81,7 @@ def _versions(pinned: dict | None) -> dict:
         raise ConfigError(f"plumbing:tektonVersions: unknown component {unknown[0]!r}; "
                           f"known: {', '.join(DEFAULT_VERSIONS)}")
     for component, version in versions.items():
-        if not isinstance(version, str) or not version.startswith("v") or "/" in version or version == "latest":
+        if not isinstance(version, str) or not _is_version(version):
             raise ConfigError(f"plumbing:tektonVersions.{component}: {version!r} is not a pinned version such as v1.0.0")
     return versions
 
@@ -97,4 +110,11 @@ def settings_from(get: Callable[[str], object], gcp: Callable[[str], str | None]
         nightly_retention_days=get("nightlyRetentionDays") or 30,
         registry_username=get("registryUsername") or "tekton-robot",
         versions=_versions(get("tektonVersions")),
+        channels=_channels(get("channels")),
     )
+
+
+def _channels(channels) -> dict:
+    from plumbing.components import check_channels
+
+    return check_channels(channels)
