@@ -1,14 +1,14 @@
 """The task graph of a Tekton Pipeline: model, layered layout, and SVG / DOT / Mermaid output.
 
-Edges come from `runAfter` and from references to another task's results or status
-(`$(tasks.X.results.Y)`, `$(tasks.X.status)`) in params, matrix params, `when` expressions and
-workspaces. `when` expressions label their task; `finally` tasks are drawn apart, in a group
+Edges come from the pipeline DAG model (plumbing.dag): `runAfter` and references to another
+task's results or status (`$(tasks.X.results.Y)`, `$(tasks.X.status)`) in params, matrix params,
+`when` expressions and workspaces. `when` expressions label their task; `finally` tasks are drawn apart, in a group
 after every other task.
 
 SVG is laid out here, in pure Python (a small Sugiyama-style layered layout: longest-path
 ranks, dummy nodes on long edges, barycentre ordering, least-squares x placement), because
 `release nightly` writes graph.svg on every run and must not pay for graphviz or heavy
-imports. Only `re` is imported at module level. PNG is the SVG rasterised by a headless
+imports. Only `re` and plumbing.dag (`re`, `graphlib`) are imported at module level. PNG is the SVG rasterised by a headless
 Chromium (or graphviz `dot` from the DOT text when no Chromium is found), see `write_png`.
 """
 
@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import re
 
-FORMATS = ("svg", "png", "dot", "mermaid")
+from plumbing.dag import GRAPH_PARTS, PipelineDag, find_cycle, ranks
 
-_REF = re.compile(r"\$\(tasks\.([A-Za-z0-9_-]+)\.(results\.([A-Za-z0-9_-]+)|status)")
+FORMATS = ("svg", "png", "dot", "mermaid")
 
 
 def _esc(text: str) -> str:
@@ -94,17 +94,6 @@ def pipeline_spec(doc: dict) -> tuple[str, dict]:
     raise GraphError(f"kind {kind!r} is not a Pipeline or PipelineRun")
 
 
-def _strings(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v)
-
-
 def _when_label(expr: dict) -> str:
     if not isinstance(expr, dict):
         return str(expr)
@@ -138,7 +127,6 @@ def build_graph(doc: dict) -> Graph:
     """The Graph of a Pipeline or PipelineRun document (a parsed YAML mapping)."""
     name, spec = pipeline_spec(doc)
     tasks: list[Task] = []
-    raw: list[tuple[dict, bool]] = []
     for final, key in ((False, "tasks"), (True, "finally")):
         items = spec.get(key) or []
         if not isinstance(items, list):
@@ -148,7 +136,6 @@ def build_graph(doc: dict) -> Graph:
                 raise GraphError(f"spec.{key} holds a task without a name")
             when = [_when_label(w) for w in item.get("when") or []]
             tasks.append(Task(str(item["name"]), final, _ref_label(item), when))
-            raw.append((item, final))
     names = [t.name for t in tasks]
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})
@@ -161,17 +148,18 @@ def build_graph(doc: dict) -> Graph:
             raise GraphError(f"task {dst} refers to unknown task {src!r}")
         return edges.setdefault((src, dst), Edge(src, dst))
 
-    for item, _final in raw:
-        dst = str(item["name"])
-        for before in item.get("runAfter") or []:
+    for node in PipelineDag(spec).nodes:
+        dst = str(node.task["name"])
+        for before in node.run_after:
             edge(str(before), dst).run_after = True
-        for part in ("params", "matrix", "when", "workspaces"):
-            for text in _strings(item.get(part)):
-                for m in _REF.finditer(text):
-                    e = edge(m.group(1), dst)
-                    result = m.group(3) or "status"
-                    if result not in e.results:
-                        e.results.append(result)
+        for r in node.refs_in(GRAPH_PARTS):
+            ref = r.ref
+            if ref.scope != "tasks" or not ref.task or ref.what not in ("results", "status"):
+                continue
+            e = edge(ref.task, dst)
+            result = ref.result if ref.what == "results" else "status"
+            if result not in e.results:
+                e.results.append(result)
     graph = Graph(name, tasks, list(edges.values()))
     _ranks(graph)  # raises on a cycle
     return graph
@@ -198,32 +186,18 @@ def load_pipeline_file(path) -> dict:
 
 def _ranks(graph: Graph) -> dict[str, int]:
     """Longest-path rank of each regular task; finally tasks get the rank after the last."""
-    preds: dict[str, list[str]] = {t.name: [] for t in graph.tasks}
     final = {t.name for t in graph.finally_tasks}
+    preds: dict[str, list[str]] = {t.name: [] for t in graph.regular}
     for e in graph.edges:
-        if e.dst not in final:
-            preds[e.dst].append(e.src)
-    rank: dict[str, int] = {}
-    state: dict[str, int] = {}
-
-    def visit(n: str, path: list[str]) -> int:
-        if n in rank:
-            return rank[n]
-        if state.get(n) == 1:
-            cycle = path[path.index(n):] + [n]
-            raise GraphError("the tasks form a cycle: " + " -> ".join(cycle))
-        state[n] = 1
-        r = 0
-        for p in preds[n]:
-            if p in final:
-                raise GraphError(f"task {n} depends on finally task {p}")
-            r = max(r, visit(p, path + [n]) + 1)
-        rank[n] = r
-        state[n] = 2
-        return r
-
-    for t in graph.regular:
-        visit(t.name, [])
+        if e.dst in final:
+            continue
+        if e.src in final:
+            raise GraphError(f"task {e.dst} depends on finally task {e.src}")
+        preds[e.dst].append(e.src)
+    cycle = find_cycle(preds, list(preds))
+    if cycle:
+        raise GraphError("the tasks form a cycle: " + " -> ".join(cycle))
+    rank = ranks(preds)
     last = max(rank.values(), default=-1)
     for t in graph.finally_tasks:
         rank[t.name] = last + 1

@@ -4,10 +4,11 @@ finds these only at run time, so they are warnings."""
 
 from __future__ import annotations
 
+from plumbing.dag import task_refs
 from plumbing.lint.model import d, dicts, nm, param_type
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.pipeline import all_tasks, task_ref_uses
-from plumbing.lint.vars import task_refs, walk_strings
+from plumbing.lint.vars import walk_strings
 
 TASK = """
 apiVersion: tekton.dev/v1

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from plumbing.dag import task_refs
 from plumbing.lint.model import d, dicts, l, nm
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.params import pipeline
 from plumbing.lint.rules.pipeline import all_tasks
-from plumbing.lint.vars import task_refs, walk_strings
+from plumbing.lint.vars import walk_strings
 
 MAX_COMBINATIONS = 256
 M = "tasks: [{name: a, taskRef: {name: t}, matrix: {params: [%s]}}]"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from plumbing.dag import task_refs
 from plumbing.lint.model import d, dicts, nm, repeated
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.decode import parse_duration
-from plumbing.lint.vars import task_refs, walk_strings
+from plumbing.lint.vars import walk_strings
 
 R = ("TaskRun", "PipelineRun")
 
