@@ -53,25 +53,13 @@ def sv(m, key):
     return v if type(v) is str else None
 
 
-_DICTS: dict = {}  # (id(parent), key) -> result; cleared by the engine at the start of a run
-
-
 def dicts(parent, key) -> list:
-    """(index, item) for each mapping in the list parent[key] (memoised: the documents stay
-    alive and unchanged for the whole run, and many rules ask for the same lists)."""
-    if type(parent) is not dict:
-        return []
-    memo_key = (id(parent), key)
-    got = _DICTS.get(memo_key)
-    if got is not None:
-        return got
-    items = parent.get(key)
+    """(index, item) for each mapping in the list parent[key]. Not memoised: building the list
+    costs no more than a cache lookup would, and a cache would be state shared between runs."""
+    items = parent.get(key) if type(parent) is dict else None
     if type(items) is not list:
-        got = []
-    else:
-        got = [(i, item) for i, item in enumerate(items) if type(item) is dict]
-    _DICTS[memo_key] = got
-    return got
+        return []
+    return [(i, item) for i, item in enumerate(items) if type(item) is dict]
 
 
 def value_shape(v) -> str:
