@@ -1,8 +1,11 @@
-"""`.plumbing-lint.yaml`: turn rules on or off and change their severities.
+"""`.plumbing-lint.yaml`: turn rules on or off, change their severities, and set the Tekton
+feature flags to lint with (default: the cluster's, plumbing.tekton_flags).
 
     rules:
       step-name-format: off          # off | on | error | warning | info
       param-undeclared-unchecked: error
+    feature-flags:                   # over the cluster's flags, as in Tekton's ConfigMap
+      enable-cel-in-whenexpression: "true"
 
 An unknown rule id or value is a config error (exit 2) naming the line and column.
 """
@@ -13,14 +16,17 @@ import os
 from dataclasses import dataclass, field
 
 from plumbing.findings import SEVERITIES, ConfigError, Finding
+from plumbing.tekton_flags import cluster_flags
 
 CONFIG_NAME = ".plumbing-lint.yaml"
 _VALUES = ("off", "on") + SEVERITIES
+_KEYS = {"rules", "feature-flags"}
 
 
 @dataclass
 class Settings:
     overrides: dict = field(default_factory=dict)   # rule id -> "off" | "on" | severity
+    flags: dict = field(default_factory=cluster_flags)  # Tekton feature flag -> value
 
     def enabled(self, rule) -> bool:
         return self.overrides.get(rule.id) != "off"
@@ -56,9 +62,26 @@ def load_settings(path: str | None) -> Settings:
     data = doc.data
     if data is None:
         return Settings()
-    if type(data) is not dict or set(data) - {"rules"}:
-        raise _error(path, 1, 1, "expected a mapping with one key, 'rules'")
-    return Settings(_overrides(path, doc, data.get("rules") or {}))
+    if type(data) is not dict or set(data) - _KEYS:
+        raise _error(path, 1, 1, "expected a mapping with the keys 'rules' and 'feature-flags'")
+    return Settings(_overrides(path, doc, data.get("rules") or {}),
+                    cluster_flags(_flags(path, doc, data.get("feature-flags") or {})))
+
+
+def _flags(path: str, doc, flags) -> dict:
+    """Feature flag -> value as the ConfigMap holds it (a string; true/false become strings)."""
+    if type(flags) is not dict:
+        line, col = doc.position(("feature-flags",))
+        raise _error(path, line, col, "'feature-flags' must be a mapping of flag names to values")
+    out = {}
+    for name, value in flags.items():
+        if type(value) is bool:
+            value = "true" if value else "false"
+        if type(name) is not str or type(value) is not str:
+            line, col = doc.position(("feature-flags", name))
+            raise _error(path, line, col, f"feature flag {name!r}: the value must be a string, e.g. \"true\"")
+        out[name] = value
+    return out
 
 
 def _overrides(path: str, doc, rules) -> dict:

@@ -163,7 +163,7 @@ class LintRun:
     def __init__(self, settings, rules: dict):
         self.settings, self.rules = settings, rules
         self.result = Result()
-        self.lintset = LintSet()
+        self.lintset = LintSet(flags=settings.flags)
         self.parsed: list[tuple[_File, list[Obj]]] = []
         self.repo_files: list[tuple[_File, str]] = []
         self.repo_cache: dict = {}  # repository root -> check_repo(root)

@@ -157,6 +157,7 @@ class Unit:
 class LintSet:
     """Everything linted in one run, for cross-document rules."""
     objs: list = field(default_factory=list)
+    flags: dict | None = None   # the Tekton feature flags linted with (None: the cluster's)
     _by_kind: dict | None = None
 
     def named(self, kind: str, name, near: str | None = None) -> Obj | None:
