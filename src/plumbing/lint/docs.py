@@ -42,7 +42,7 @@ def markdown() -> str:
             lines += [f"### `{r.id}`", "",
                       f"Severity: **{r.severity}**. Applies to: {', '.join(r.kinds) or 'files'}"
                       + (f" ({', '.join(r.versions)} only)" if r.versions else "") + "."
-                      + (f" Tekton reference: {', '.join('`%s`' % x for x in r.tekton.split(','))}."
+                      + (f" Tekton reference: {', '.join(f'`{x}`' for x in r.tekton.split(','))}."
                          if r.tekton else ""), "", r.doc, ""]
             if r.stricter:
                 lines += [f"Stricter than Tekton: {r.stricter}", ""]

@@ -111,7 +111,8 @@ def ref_or_spec(u):
 @rule("pipeline-task-embedded-kind", "error", P, tekton="PIPELINE-TASK-EMBEDDED-APIVERSION-KIND,PIPELINE-CUSTOM-TASK",
       doc="""An embedded taskSpec with steps must not set apiVersion or kind; and a custom task
     (taskRef or taskSpec with a kind other than Task, or with an apiVersion) needs both kind and an
-    apiVersion of the form group/version.""", fix="Remove apiVersion/kind from the taskSpec, or complete the custom task reference.",
+    apiVersion of the form group/version.""",
+      fix="Remove apiVersion/kind from the taskSpec, or complete the custom task reference.",
       bad=pipeline("tasks: [{name: a, taskRef: {apiVersion: example.dev/v1, name: x}}]"),
       good=pipeline("tasks: [{name: a, taskRef: {apiVersion: example.dev/v1, kind: Wait, name: x}}]"))
 def embedded_kind(u):
@@ -187,8 +188,10 @@ def pipeline_param_undeclared(u):
     or object Pipeline param (`$(params.a[*])`) may only be a param value on its own, not part of
     a longer string or a when input; `$(params.obj.key)` must name a declared key; dot notation
     takes at most two components.""", fix="Pass the whole value on its own, or one element or key.",
-      bad=pipeline("params: [{name: a, type: array}]\ntasks: [{name: x, taskRef: {name: t}, params: [{name: u, value: 'go $(params.a[*])'}]}]"),
-      good=pipeline("params: [{name: a, type: array}]\ntasks: [{name: x, taskRef: {name: t}, params: [{name: u, value: '$(params.a[*])'}]}]"))
+      bad=pipeline("params: [{name: a, type: array}]\n"
+                   "tasks: [{name: x, taskRef: {name: t}, params: [{name: u, value: 'go $(params.a[*])'}]}]"),
+      good=pipeline("params: [{name: a, type: array}]\n"
+                    "tasks: [{name: x, taskRef: {name: t}, params: [{name: u, value: '$(params.a[*])'}]}]"))
 def pipeline_param_usage(u):
     declared = u.params()
     for path, text, iso, r, types in _param_uses(u):
@@ -252,8 +255,10 @@ def pipeline_context(u):
       doc="""Execution status (`$(tasks.<t>.status)`, `$(tasks.<t>.reason)`, `$(tasks.status)`) is
     only available to finally tasks, and must name a task in `tasks`.""",
       fix="Move the task that needs the status into finally.",
-      bad=pipeline("tasks:\n  - {name: a, taskRef: {name: t}}\n  - {name: b, taskRef: {name: t}, params: [{name: s, value: $(tasks.a.status)}]}"),
-      good=pipeline("tasks: [{name: a, taskRef: {name: t}}]\nfinally: [{name: b, taskRef: {name: t}, params: [{name: s, value: $(tasks.a.status)}]}]"))
+      bad=pipeline("tasks:\n  - {name: a, taskRef: {name: t}}\n"
+                   "  - {name: b, taskRef: {name: t}, params: [{name: s, value: $(tasks.a.status)}]}"),
+      good=pipeline("tasks: [{name: a, taskRef: {name: t}}]\n"
+                    "finally: [{name: b, taskRef: {name: t}, params: [{name: s, value: $(tasks.a.status)}]}]"))
 def status_ref(u):
     dag = names(u, "tasks")
     for path, t in all_tasks(u):
@@ -295,7 +300,8 @@ def result_value(u):
             yield ("results", i, "value"), "a pipeline result value must reference a task result"
 
 
-@rule("dag-task-missing", "error", P, tekton="DAG-RUNAFTER-MISSING,DAG-RESULT-REF-MISSING-TASK,FINALLY-RESULT-REF,PIPELINE-RESULT-REF-TO-CHILD-PIPELINE",
+@rule("dag-task-missing", "error", P, tekton="DAG-RUNAFTER-MISSING,DAG-RESULT-REF-MISSING-TASK,"
+                                             "FINALLY-RESULT-REF,PIPELINE-RESULT-REF-TO-CHILD-PIPELINE",
       doc="""runAfter entries and `$(tasks.<t>.results.<r>)` references must name a task in
     `tasks` (a finally task is 'not present' for the DAG, and finally tasks may not use each
     other's results); and results of a pipeline task that runs a child pipeline (pipelineRef or
