@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from yaml import MappingNode, ScalarNode
 
 from plumbing.findings import Finding, PlumbingError
-from plumbing.lint.model import LINTED_KINDS, TEKTON_GROUP, LintSet, Obj, units
+from plumbing.lint.model import LINTED_KINDS, TEKTON_GROUP, TEKTON_KINDS, TRIGGERS_GROUP, LintSet, Obj, units
 from plumbing.yamlpos import Document, YamlSyntaxError, compose_all, construct
 
 SUFFIXES = (".yaml", ".yml")
@@ -206,6 +206,12 @@ class LintRun:
             self.emit(f, None, "yaml-syntax", exc.line, exc.column, str(exc))
             self.result.skipped += 1
             return []
+        if api is None and not is_patch and kind in TEKTON_KINDS and type(data) is dict and not _is_patch(data):
+            line, col = doc.position(("kind",))
+            self.emit(f, i, "api-version-missing", line, col,
+                      f"kind {kind} without apiVersion: Kubernetes rejects the object")
+            self.result.skipped += 1
+            return []
         if (not is_patch and kind == "TriggerTemplate" and type(data) is dict
                 and type(api) is str and api.startswith(TRIGGERS_GROUP)):
             return _templated(f, doc, data, i)
@@ -284,9 +290,6 @@ def _emit(result, settings, rules, f: _File, doc_index, rule_id, line, col, mess
     else:
         severity = settings.severity(r)
     result.findings.append(Finding(f.display, line, col, severity, rule_id, message))
-
-
-TRIGGERS_GROUP = "triggers.tekton.dev/"
 
 
 def _untemplate(data, pattern):

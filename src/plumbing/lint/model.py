@@ -9,6 +9,11 @@ TEKTON_GROUP = "tekton.dev/"
 # kinds we lint; other tekton.dev kinds (CustomRun, ResolutionRequest, ...) are skipped
 LINTED_KINDS = frozenset({"Task", "Pipeline", "TaskRun", "PipelineRun", "StepAction",
                           "ClusterTask", "Condition", "PipelineResource"})
+TRIGGERS_GROUP = "triggers.tekton.dev/"
+TRIGGERS_KINDS = frozenset({"EventListener", "Trigger", "TriggerBinding", "ClusterTriggerBinding",
+                            "TriggerTemplate", "Interceptor", "ClusterInterceptor"})
+# kinds that can only be Tekton's: a document of one of them without apiVersion is a mistake
+TEKTON_KINDS = LINTED_KINDS | TRIGGERS_KINDS | {"CustomRun"}
 
 
 def d(x) -> dict:
@@ -209,6 +214,23 @@ def is_custom_spec(ts: dict) -> bool:
     return (k not in (None, "", "Task")) or (ts.get("apiVersion") not in (None, "") and not ts.get("steps"))
 
 
+def passed_params(t: dict) -> dict[str, str]:
+    """name -> type of the params a pipeline task passes, matrix params included (each matrix
+    combination passes one string): Tekton adds them to an embedded taskSpec's params before
+    validating it (appendPipelineTaskParams)."""
+    out = {n: value_shape(p.get("value")) for n, p in declared_params(t).items()}
+    m = t.get("matrix")
+    if type(m) is dict:
+        for _, p in dicts(m, "params"):
+            if type(p.get("name")) is str:
+                out.setdefault(p["name"], "string")
+        for _, inc in dicts(m, "include"):
+            for _, p in dicts(inc, "params"):
+                if type(p.get("name")) is str:
+                    out.setdefault(p["name"], "string")
+    return out
+
+
 def _pipeline_units(out, spec, path, obj, outer, lintset):
     u = Unit("Pipeline", spec, path, obj, bool(outer is not None), outer, lintset)
     out.append(u)
@@ -217,5 +239,6 @@ def _pipeline_units(out, spec, path, obj, outer, lintset):
         for i, t in dicts(spec, section):
             ts = t.get("taskSpec")
             if type(ts) is dict and not is_custom_spec(ts):
+                # pipeline params are substituted first, so their types win over the task's
                 out.append(Unit("Task", ts, path + (section, i, "taskSpec"), obj, True,
-                                ptypes, lintset))
+                                {**passed_params(t), **ptypes}, lintset))

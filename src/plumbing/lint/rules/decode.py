@@ -153,11 +153,10 @@ def _walk(data, table, path, out, removed_ok):
     for k, v in data.items():
         sub = table.get(k)
         if sub is None:
-            if not (removed_ok and k in REMOVED_FIELDS and _removed_here(k, table)):
-                out.append(("unknown", path + (k,), f"unknown field {k!r}"))
-        elif v is None:
+            sub = _unknown(k, table, path, out, removed_ok)
+        if sub is None or v is None:
             continue
-        elif type(sub) is tuple:
+        if type(sub) is tuple:
             _walk_nested(k, v, sub, path, out, removed_ok)
         elif sub == "meta":
             if type(v) is not dict:
@@ -167,6 +166,21 @@ def _walk(data, table, path, out, removed_ok):
         elif not _check_value(sub, v):
             out.append(("type", path + (k,), f"{k} must be {_TYPE_NAMES[sub]}, not "
                                              f"{type(v).__name__} {v!r}"[:160]))
+
+
+def _unknown(k, table, path, out, removed_ok):
+    """Report a field the table does not have; return the field it decodes as, if any. Inside a
+    PipelineRun's pipelineSpec the CRD keeps unknown fields and the webhook decodes with Go's
+    encoding/json, which matches names case-insensitively: `mountpath` is `mountPath` there."""
+    if path[:2] == ("spec", "pipelineSpec") and type(k) is str:
+        match = next((f for f in table if type(f) is str and f.lower() == k.lower()), None)
+        if match is not None:
+            out.append(("case", path + (k,), f"field {k!r} is decoded as {match!r} (Tekton matches "
+                                             f"field names case-insensitively here); write {match!r}"))
+            return table[match]
+    if not (removed_ok and k in REMOVED_FIELDS and _removed_here(k, table)):
+        out.append(("unknown", path + (k,), f"unknown field {k!r}"))
+    return None
 
 
 def _walk_nested(k, v, sub, path, out, removed_ok):
@@ -195,7 +209,10 @@ def _check_duration(k, v, path, out):
         out.append(("duration", path + (k,),
                     f"{k}: {v!r} is not a Go duration (e.g. '1h30m', '90s', '0')"))
     elif v.startswith("-") and (parse_duration(v) or 0) < 0:
-        out.append(("duration", path + (k,), f"{k}: {v!r} must not be negative"))
+        # a pipeline task's timeout has no admission check: the run fails when it starts
+        pipeline_task = len(path) >= 2 and type(path[-1]) is int and path[-2] in ("tasks", "finally")
+        out.append(("task-timeout" if pipeline_task else "duration", path + (k,),
+                    f"{k}: {v!r} must not be negative"))
 
 
 _DURATION = re.compile(r"^[-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$")
@@ -244,7 +261,8 @@ def decode_problems(obj) -> list:
     embedded specs only the webhook catches it. Typical causes: `subpath` for `subPath`,
     `resources` for `computeResources` on a v1 step, `podTemplate` on a v1 PipelineRun (it moved
     to `taskRunTemplate.podTemplate`). Kubernetes core types (env, volumes, podTemplate contents)
-    are not checked field by field.""", fix="""Fix the spelling or move the field to where the
+    are not checked field by field. Inside a PipelineRun's `pipelineSpec` a name differing only in
+    case is accepted by Tekton (field-name-case warns).""", fix="""Fix the spelling or move the field to where the
     API version has it.""",
     bad="""
     apiVersion: tekton.dev/v1
@@ -264,6 +282,23 @@ def decode_problems(obj) -> list:
         - name: s
           image: alpine
           workingDir: /src
+    ---
+    # inside a PipelineRun's pipelineSpec Tekton decodes names case-insensitively
+    apiVersion: tekton.dev/v1
+    kind: PipelineRun
+    metadata: {name: r}
+    spec:
+      pipelineSpec:
+        tasks:
+          - name: a
+            taskSpec:
+              steps:
+                - name: s
+                  image: alpine
+                  workingdir: /src
+                  script: make
+                  volumeMounts: [{name: v, mountpath: /cache}]
+              volumes: [{name: v, emptyDir: {}}]
     """)
 def unknown_field(u):
     for what, path, msg in decode_problems(u.obj):
@@ -323,8 +358,74 @@ def field_type(u):
     spec:
       taskRef: {name: t}
       timeout: 24h
+    ---
+    # a negative pipeline-task timeout passes admission (pipeline-task-timeout-negative warns)
+    apiVersion: tekton.dev/v1
+    kind: Pipeline
+    metadata: {name: p}
+    spec:
+      tasks:
+        - {name: a, taskRef: {name: t}, timeout: -1h}
     """)
 def duration_format(u):
     for what, path, msg in decode_problems(u.obj):
         if what == "duration":
+            yield path, msg
+
+
+@rule("pipeline-task-timeout-negative", "warning", "Object", tekton="DECODE-DURATION",
+      doc="""A negative pipeline-task `timeout` is accepted on create (no admission rule checks
+    it), but the run fails when it reaches the task.""",
+      fix="Give the task a positive timeout, or `0` for none.",
+      bad="""
+    apiVersion: tekton.dev/v1
+    kind: Pipeline
+    metadata: {name: p}
+    spec:
+      tasks:
+        - {name: a, taskRef: {name: t}, timeout: -1h}
+    """, good="""
+    apiVersion: tekton.dev/v1
+    kind: Pipeline
+    metadata: {name: p}
+    spec:
+      tasks:
+        - {name: a, taskRef: {name: t}, timeout: 1h}
+    """)
+def task_timeout_negative(u):
+    for what, path, msg in decode_problems(u.obj):
+        if what == "task-timeout":
+            yield path, msg
+
+
+@rule("field-name-case", "warning", "Object", tekton="DECODE-UNKNOWN-FIELD",
+      doc="""Inside a PipelineRun's `pipelineSpec` the CRD keeps unknown fields and Tekton's
+    webhook decodes with Go's encoding/json, which matches field names case-insensitively: a
+    field differing from a known one only in case (`workingdir`, `mountpath`) is accepted and
+    used as the known field. Elsewhere the same spelling is an unknown-field error.""",
+      fix="Write the field as the API spells it.",
+      bad="""
+    apiVersion: tekton.dev/v1
+    kind: PipelineRun
+    metadata: {name: r}
+    spec:
+      pipelineSpec:
+        tasks:
+          - name: a
+            taskSpec:
+              steps: [{name: s, image: alpine, workingdir: /src, script: make}]
+    """, good="""
+    apiVersion: tekton.dev/v1
+    kind: PipelineRun
+    metadata: {name: r}
+    spec:
+      pipelineSpec:
+        tasks:
+          - name: a
+            taskSpec:
+              steps: [{name: s, image: alpine, workingDir: /src, script: make}]
+    """)
+def field_name_case(u):
+    for what, path, msg in decode_problems(u.obj):
+        if what == "case":
             yield path, msg

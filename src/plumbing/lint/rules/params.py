@@ -187,10 +187,26 @@ def _compute_refs(u):
       tekton="TASK-PARAM-UNDEFINED,PIPELINE-TASK-SPEC-VALID,TASKRUN-INLINE-PARAMS,PIPELINERUN-INLINE-PARAMS", doc="""Every
     `$(params.<name>)` (also `[0]`, `[*]`, `.key` and bracket forms) in a step's name, image,
     workingDir, script, command, args, env value, volumeMounts or onError must name a declared
-    param (for an embedded taskSpec, also the Pipeline's or run's params). Tekton rejects the Task
-    otherwise; other places are covered by param-undeclared-unchecked.""",
+    param (for an embedded taskSpec, also the Pipeline's or run's params and the params the
+    pipeline task passes, matrix params included, as Tekton's appendPipelineTaskParams adds
+    them; in tasks and finally alike). Tekton rejects the Task otherwise; other places are
+    covered by param-undeclared-unchecked.""",
       fix="Declare the param under spec.params, or fix the name.",
-      bad=task("params: [{name: url}]\n" + STEP % "uri"), good=task("params: [{name: url}]\n" + STEP % "url"))
+      bad=task("params: [{name: url}]\n" + STEP % "uri"),
+      good=task("params: [{name: url}]\n" + STEP % "url") + "---\n" + pipeline("""
+tasks:
+  - name: build
+    params: [{name: msg, value: hi}]
+    matrix:
+      params: [{name: os, value: [linux, darwin]}]
+    taskSpec:
+      steps: [{name: s, image: alpine, script: 'echo $(params.msg) $(params.os)'}]
+finally:
+  - name: report
+    params: [{name: msg, value: done}]
+    taskSpec:
+      steps: [{name: s, image: alpine, script: 'echo $(params.msg)'}]
+"""))
 def task_param_undeclared(u):
     for path, _, _, r, types in _refs(u):
         if r.error is None and r.name not in types:
