@@ -10,7 +10,16 @@ from dataclasses import dataclass, field
 from yaml import MappingNode, ScalarNode
 
 from plumbing.findings import Finding, PlumbingError
-from plumbing.lint.model import LINTED_KINDS, TEKTON_GROUP, TEKTON_KINDS, TRIGGERS_GROUP, LintSet, Obj, units
+from plumbing.lint.model import (
+    LINTED_KINDS,
+    TEKTON_GROUP,
+    TEKTON_KINDS,
+    TRIGGERS_GROUP,
+    TRIGGERS_KINDS,
+    LintSet,
+    Obj,
+    units,
+)
 from plumbing.yamlpos import Document, YamlSyntaxError, compose_all, construct
 
 SUFFIXES = (".yaml", ".yml")
@@ -36,6 +45,7 @@ class _File:
     docs: list = field(default_factory=list)
     disabled_lines: dict = field(default_factory=dict)   # line -> set of rule ids
     disabled_docs: dict = field(default_factory=dict)    # doc index -> set of rule ids
+    kustomized: bool = False  # a kustomization's resource: an overlay may complete its objects
 
 
 def expand(paths: list[str]) -> list[tuple[str, str | None]]:
@@ -61,10 +71,12 @@ def expand(paths: list[str]) -> list[tuple[str, str | None]]:
     return out
 
 
-def _kustomize_patches(files: list[tuple[str, str | None]], explicit: set[str]) -> set[str]:
+def _kustomize_patches(files: list[tuple[str, str | None]], explicit: set[str]) -> tuple[set, set]:
     """Files named as patches (patches, patchesStrategicMerge, patchesJson6902) by a
-    kustomization in any linted folder: partial objects, skipped like other non-objects."""
+    kustomization in any linted folder: partial objects, skipped like other non-objects; and
+    files named as its resources: complete objects, but an overlay may still add to them."""
     patches: set[str] = set()
+    resources: set[str] = set()
     known = {f for _, f in files if f}  # every *.yaml/*.yml of a walked folder is in here
     seen = set()
     for folder in {os.path.dirname(f) for f in known}:
@@ -76,21 +88,23 @@ def _kustomize_patches(files: list[tuple[str, str | None]], explicit: set[str]) 
             if not os.path.isfile(k):
                 continue
             seen.add(k)
-            patches.update(os.path.normpath(os.path.join(folder, e)) for e in _patch_entries(k))
-    return patches
+            listed, bases = _patch_entries(k)
+            patches.update(os.path.normpath(os.path.join(folder, e)) for e in listed)
+            resources.update(os.path.normpath(os.path.join(folder, e)) for e in bases)
+    return patches, resources
 
 
-def _patch_entries(path: str) -> list[str]:
-    """The patch file names a kustomization lists (none when it cannot be read)."""
+def _patch_entries(path: str) -> tuple[list[str], list[str]]:
+    """The patch and resource file names a kustomization lists (none when it cannot be read)."""
     import yaml
 
     try:
         with open(path, encoding="utf-8") as fh:
             data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except Exception:  # noqa: BLE001 - a broken kustomization is linted elsewhere
-        return []
+        return [], []
     if type(data) is not dict:
-        return []
+        return [], []
     entries = []
     for key in ("patchesStrategicMerge", "patches", "patchesJson6902"):
         items = data.get(key)
@@ -99,7 +113,8 @@ def _patch_entries(path: str) -> list[str]:
                 entries.append(item)
             elif type(item) is dict and type(item.get("path")) is str:
                 entries.append(item["path"])
-    return entries
+    resources = data.get("resources")
+    return entries, [r for r in resources if type(r) is str] if type(resources) is list else []
 
 
 def _suppressions(f: _File) -> None:
@@ -140,7 +155,7 @@ def read_inputs(paths: list[str], stdin=None):
     stdin is read as bytes and decoded like a file, so bad bytes are a finding either way."""
     inputs = expand(paths)
     explicit = {os.path.dirname(p) for p in paths if p != "-" and not os.path.isdir(p)}
-    patches = _kustomize_patches(inputs, explicit)
+    patches, resources = _kustomize_patches(inputs, explicit)
     files = []
     for display, fs in inputs:
         if fs is None:
@@ -152,7 +167,8 @@ def read_inputs(paths: list[str], stdin=None):
                     text, error = _decode(fh.read())
             except OSError as exc:
                 text, error = "", f"cannot read: {exc}"
-        files.append((_File(display, text), error, fs, bool(fs and os.path.normpath(fs) in patches)))
+        norm = os.path.normpath(fs) if fs else None
+        files.append((_File(display, text, kustomized=norm in resources), error, fs, norm in patches))
     return files
 
 
@@ -212,14 +228,16 @@ class LintRun:
                       f"kind {kind} without apiVersion: Kubernetes rejects the object")
             self.result.skipped += 1
             return []
-        if (not is_patch and kind == "TriggerTemplate" and type(data) is dict
-                and type(api) is str and api.startswith(TRIGGERS_GROUP)):
-            return _templated(f, doc, data, i)
+        if (not is_patch and kind in TRIGGERS_KINDS and type(data) is dict
+                and type(api) is str and api.startswith(TRIGGERS_GROUP) and not _is_patch(data)):
+            # the Triggers object itself, and the Tekton objects a TriggerTemplate makes
+            obj = Obj(f.display, doc, data, kind, api, i, text=f.text, kustomized=f.kustomized)
+            return [obj, *_templated(f, doc, data, i)] if kind == "TriggerTemplate" else [obj]
         if (is_patch or kind not in LINTED_KINDS or api is None
                 or not api.startswith(TEKTON_GROUP) or type(data) is not dict or _is_patch(data)):
             self.result.skipped += 1
             return []
-        return [Obj(f.display, doc, data, kind, api, i)]
+        return [Obj(f.display, doc, data, kind, api, i, text=f.text)]
 
     # --- checking ---------------------------------------------------------------------------
 
@@ -248,8 +266,9 @@ class LintRun:
                 self.emit(f, obj.index, "internal-error", line, col,
                           f"rule {r.id} failed on this document: {type(exc).__name__}: {exc}")
                 continue
-            for hit in hits:
-                line, col = obj.doc.position(obj.base + u.path + tuple(hit[0]))
+            for hit in hits:  # (path, message[, severity[, (line, col) when more exact than path]])
+                exact = hit[3] if len(hit) > 3 else None
+                line, col = exact or obj.doc.position(obj.base + u.path + tuple(hit[0]))
                 self.emit(f, obj.index, r.id, line, col, hit[1], hit[2] if len(hit) > 2 else None)
 
     def check_repo_files(self) -> None:

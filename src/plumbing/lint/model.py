@@ -108,6 +108,8 @@ class Obj:
     api_version: str
     index: int                # document number in its file, from 0
     base: tuple = ()          # where the object sits in the document (TriggerTemplate items)
+    text: str = field(default="", repr=False)  # the file's text (exact positions inside strings)
+    kustomized: bool = False  # listed as a kustomization's resource (an overlay may add to it)
 
     @property
     def version(self) -> str:
@@ -165,6 +167,11 @@ class LintSet:
     flags: dict | None = None   # the Tekton feature flags linted with (None: the cluster's)
     _by_kind: dict | None = None
 
+    def has(self, kind: str, name) -> bool:
+        """Whether the set holds an object of that kind and name."""
+        self.named(kind, "")
+        return type(name) is str and (kind, name) in self._by_kind
+
     def named(self, kind: str, name, near: str | None = None) -> Obj | None:
         """The object of that kind and name: the one in file `near` if there is exactly one
         there, else the only one in the set; None when absent or ambiguous."""
@@ -182,7 +189,12 @@ class LintSet:
 
 
 def units(obj: Obj, lintset: LintSet | None = None) -> list[Unit]:
-    """The document itself ("Object") and every spec inside it that rules check."""
+    """The document itself ("Object") and every spec inside it that rules check. A Triggers
+    object is a "Triggers" unit (the document) and one of its kind (its spec)."""
+    if obj.api_version.startswith(TRIGGERS_GROUP):
+        spec = obj.data.get("spec")
+        return [Unit("Triggers", obj.data, (), obj, lintset=lintset),
+                Unit(obj.kind, spec if type(spec) is dict else {}, ("spec",), obj, lintset=lintset)]
     out = [Unit("Object", obj.data, (), obj, lintset=lintset)]
     spec = obj.data.get("spec")
     if type(spec) is not dict:
