@@ -4,7 +4,6 @@ only when a document holds a CEL expression) and checked for variables that cann
 
 from __future__ import annotations
 
-import functools
 import re
 
 from plumbing.lint.model import d, dicts
@@ -24,11 +23,17 @@ _ERROR = re.compile(r"<input>:(\d+):(\d+): (.*)")
 # variables a macro binds: list.all(x, ...), .exists, .exists_one, .map, .filter
 _BOUND = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
 
-@functools.cache  # an import, kept like sys.modules keeps one: no lint-run state
 def _cel():
-    """The CEL parser: common-expression-language's compiled extension, loaded on first use.
-    The package's __init__ also imports its command-line interface (typer, prompt_toolkit,
-    ~200 ms), so the extension module is loaded by itself; the package is the fallback."""
+    """The CEL parser: common-expression-language's compiled extension `cel.cel`, loaded on
+    first use. The package's __init__ also imports its command-line interface (typer,
+    prompt_toolkit: ~200 ms), so the extension is loaded by itself and registered under its own
+    name in sys.modules, where a later `import cel` finds it: it may be initialised only once
+    per process (a second copy panics)."""
+    import sys
+
+    module = sys.modules.get("cel.cel")
+    if module is not None:
+        return module
     import importlib.machinery
     import importlib.util
     import os
@@ -40,9 +45,11 @@ def _cel():
                   and f.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)))
         ext = importlib.util.spec_from_file_location("cel.cel", so)
         module = importlib.util.module_from_spec(ext)
-        ext.loader.exec_module(module)
     except (ImportError, StopIteration, AttributeError, TypeError, OSError):
-        import cel as module
+        from cel import cel as module  # the whole package, slower to import
+        return module
+    sys.modules["cel.cel"] = module
+    ext.loader.exec_module(module)
     return module
 
 
@@ -175,7 +182,12 @@ def position(u, path, expr: str, line: int, col: int):
         return None
     lines = expr.split("\n")
     k = sum(len(x) + 1 for x in lines[:line - 1]) + col - 1
-    return chars[min(k, len(chars) - 1)] if chars else None
+    if not chars:
+        return None
+    if k >= len(expr):  # at the end of the expression (an unexpected end): just after it
+        last_line, last_col = chars[len(expr) - 1]
+        return last_line, last_col + 1
+    return chars[k]
 
 
 def _node(node, path):
@@ -202,8 +214,11 @@ def _source_chars(text: str, node):
     style = node.style
     if style in ("|", ">"):
         rows = [(n, src[n]) for n in range(first + 1, min(last + 1, len(src)))]
-        indent = min((len(t) - len(t.lstrip(" ")) for _, t in rows if t.strip()), default=0)
-        rows = [(n, indent, t[indent:]) for n, t in rows]
+        # the block's indentation is its first non-empty line's; it ends at a line indented less
+        indent = next((len(t) - len(t.lstrip(" ")) for _, t in rows if t.strip()), 0)
+        end = next((i for i, (_, t) in enumerate(rows) if t.strip() and len(t) - len(t.lstrip(" ")) < indent),
+                   len(rows))
+        rows = [(n, indent, t[indent:]) for n, t in rows[:end]]
     else:
         quote = 1 if style in ("'", '"') else 0
         start = node.start_mark.column + quote
