@@ -66,18 +66,9 @@ def _config_without(areas) -> str:
     return "rules:\n" + "".join(f"  {rid}: off\n" for rid in off)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--no-tekton-lint", action="store_true")
-    args = parser.parse_args()
-    missing = [str(c) for c in CORPUS if not c.is_dir()]
-    if missing:
-        print(f"{', '.join(missing)} missing: nothing to measure")
-        return 2
-    files = sorted(str(p) for c in CORPUS for p in c.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+def _commands(no_tekton_lint: bool, files: list[str], env: dict):
+    """The commands to time, and the folder to run them in."""
     plumbing = str(Path(sys.executable).parent / "plumbing")
-    env = bench_env()
     without = Path(tempfile.mkdtemp(prefix="bench-lint-")) / "no-triggers-cel.yaml"
     without.write_text(_config_without(NEW_AREAS), encoding="utf-8")
     cmds = {
@@ -87,16 +78,17 @@ def main() -> int:
         "bare CSafeLoader parse": [sys.executable, "-c", BARE, *map(str, CORPUS)],
     }
     cwd = ROOT
-    if not args.no_tekton_lint:
+    if not no_tekton_lint:
         script = install_tekton_lint()
         if script is not None:
             cache = tempfile.mkdtemp(prefix="bench-tl-cache-")
             cwd = Path(tempfile.mkdtemp(prefix="bench-tl-cwd-"))  # no .tektonlintrc around
             env["TL_CACHE_DIR"] = cache
             cmds["tekton-lint"] = ["node", str(script), "--no-color", "--format", "json", *files]
-    times, outputs = alternate(cmds, args.runs, env, cwd)
-    print(f"{len(files)} files under {', '.join(map(str, CORPUS))}")
-    med = report(times)
+    return cmds, cwd
+
+
+def _print_findings(outputs: dict) -> None:
     mine = json.loads(outputs["plumbing lint"] or b"[]")
     sev = {s: sum(1 for f in mine if f["severity"] == s) for s in ("error", "warning")}
     print(f"plumbing lint findings: {len(mine)} ({sev['error']} errors, {sev['warning']} warnings)")
@@ -109,6 +101,24 @@ def main() -> int:
                   f"{tsev['warning']} warnings)")
         except ValueError:
             print("tekton-lint findings: output was not JSON")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--no-tekton-lint", action="store_true")
+    args = parser.parse_args()
+    missing = [str(c) for c in CORPUS if not c.is_dir()]
+    if missing:
+        print(f"{', '.join(missing)} missing: nothing to measure")
+        return 2
+    files = sorted(str(p) for c in CORPUS for p in c.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    env = bench_env()
+    cmds, cwd = _commands(args.no_tekton_lint, files, env)
+    times, outputs = alternate(cmds, args.runs, env, cwd)
+    print(f"{len(files)} files under {', '.join(map(str, CORPUS))}")
+    med = report(times)
+    _print_findings(outputs)
     ratio = med["plumbing lint"] / med["bare CSafeLoader parse"]
     print(f"ratio plumbing lint / bare parse   {ratio:.2f}x (target <= 1.5x)")
     ratio = med["lint w/o Triggers+CEL"] / med["bare CSafeLoader parse"]

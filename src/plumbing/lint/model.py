@@ -167,20 +167,22 @@ class LintSet:
     flags: dict | None = None   # the Tekton feature flags linted with (None: the cluster's)
     _by_kind: dict | None = None
 
-    def has(self, kind: str, name) -> bool:
-        """Whether the set holds an object of that kind and name."""
-        self.named(kind, "")
-        return type(name) is str and (kind, name) in self._by_kind
-
-    def named(self, kind: str, name, near: str | None = None) -> Obj | None:
-        """The object of that kind and name: the one in file `near` if there is exactly one
-        there, else the only one in the set; None when absent or ambiguous."""
+    def _index(self) -> dict:
         if self._by_kind is None:
             self._by_kind = {}
             for o in self.objs:
                 if o.name:
                     self._by_kind.setdefault((o.kind, o.name), []).append(o)
-        found = self._by_kind.get((kind, name)) if type(name) is str else None
+        return self._by_kind
+
+    def has(self, kind: str, name) -> bool:
+        """Whether the set holds an object of that kind and name."""
+        return type(name) is str and (kind, name) in self._index()
+
+    def named(self, kind: str, name, near: str | None = None) -> Obj | None:
+        """The object of that kind and name: the one in file `near` if there is exactly one
+        there, else the only one in the set; None when absent or ambiguous."""
+        found = self._index().get((kind, name)) if type(name) is str else None
         if not found:
             return None
         if len(found) > 1 and near is not None:

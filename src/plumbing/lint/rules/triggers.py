@@ -1,6 +1,7 @@
 """Tekton Triggers admission rules (triggers.tekton.dev v1beta1 and v1alpha1): EventListener,
 Trigger, TriggerBinding, ClusterTriggerBinding, TriggerTemplate, Interceptor, ClusterInterceptor,
-as read from tektoncd/triggers pkg/apis/triggers/*/*_validation.go and *_defaults.go."""
+as read from tektoncd/triggers pkg/apis/triggers/*/*_validation.go and *_defaults.go (a rule's
+`tekton` names its source file, `triggers:<file>`)."""
 
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ triggers:
 """)
 
 
-@rule("eventlistener-name-length", "error", "Triggers", tekton="TRIGGERS-EL-NAME-LENGTH", doc="""An
+@rule("eventlistener-name-length", "error", "Triggers", tekton="triggers:event_listener_validation.go", doc="""An
     EventListener's name is at most 60 characters: its Service is named `el-<name>`.""",
       fix="Shorten the name.", bad=tdoc("EventListener", "triggers: [{template: {ref: t}}]", name="e" * 61),
       good=EL_GOOD)
@@ -63,7 +64,7 @@ def el_name_length(u):
         yield ("metadata", "name"), "an EventListener's name must be at most 60 characters (its Service is el-<name>)"
 
 
-@rule("eventlistener-triggers-required", "error", "EventListener", tekton="TRIGGERS-EL-SPEC", doc="""An
+@rule("eventlistener-triggers-required", "error", "EventListener", tekton="triggers:event_listener_validation.go", doc="""An
     EventListener needs at least one of spec.triggers, spec.triggerGroups, spec.labelSelector or
     spec.namespaceSelector.matchNames.""", fix="Add a trigger.",
       bad=tdoc("EventListener", "serviceAccountName: el"), good=EL_GOOD)
@@ -74,7 +75,7 @@ def el_triggers_required(u):
         yield (), "an EventListener needs triggers, triggerGroups, labelSelector or namespaceSelector.matchNames"
 
 
-@rule("eventlistener-trigger", "error", "EventListener", tekton="TRIGGERS-EL-TRIGGER", doc="""Each
+@rule("eventlistener-trigger", "error", "EventListener", tekton="triggers:event_listener_validation.go", doc="""Each
     EventListener trigger either names a Trigger (`triggerRef`) or has a template (with optional
     bindings and interceptors), never both; its name, used as a label value, is at most 63
     characters of letters, digits, `-`, `_` and `.`, starting and ending alphanumeric.""",
@@ -93,7 +94,7 @@ def el_trigger(u):
                                     "letters, digits, '-', '_' or '.', alphanumeric at both ends)"
 
 
-@rule("eventlistener-trigger-group", "error", "EventListener", tekton="TRIGGERS-EL-TRIGGER-GROUP", doc="""A
+@rule("eventlistener-trigger-group", "error", "EventListener", tekton="triggers:event_listener_validation.go", doc="""A
     triggerGroup needs a triggerSelector (labelSelector or namespaceSelector.matchNames) and at
     least one interceptor.""", fix="Add the selector and the interceptors.",
       bad=tdoc("EventListener", "triggerGroups: [{name: g, triggerSelector: {labelSelector: {}}}]"),
@@ -108,7 +109,7 @@ def el_trigger_group(u):
             yield ("triggerGroups", i), "a triggerGroup needs interceptors"
 
 
-@rule("eventlistener-resources", "error", "EventListener", tekton="TRIGGERS-EL-RESOURCES", doc="""An
+@rule("eventlistener-resources", "error", "EventListener", tekton="triggers:event_listener_validation.go", doc="""An
     EventListener's resources hold kubernetesResource or customResource, not both; replicas is not
     negative; the pod has at most one container and sets only serviceAccountName, containers,
     tolerations and nodeSelector; the container only resources and env; env entries take their
@@ -175,7 +176,7 @@ template: {ref: build}
 """)
 
 
-@rule("trigger-template", "error", ("Trigger", "EventListener"), tekton="TRIGGERS-TRIGGER-TEMPLATE", doc="""A
+@rule("trigger-template", "error", ("Trigger", "EventListener"), tekton="triggers:trigger_validation.go", doc="""A
     trigger's template has exactly one of `ref` (non-empty) and `spec`; an explicit
     `template.apiVersion` is v1alpha1 or v1beta1 (v1alpha1 only, in a v1alpha1 object). An
     EventListener trigger with a triggerRef needs no template.""",
@@ -198,7 +199,8 @@ def trigger_template(u):
             yield tpath, "template needs a ref (a TriggerTemplate's name) or a spec"
 
 
-@rule("trigger-binding", "error", ("Trigger", "EventListener"), tekton="TRIGGERS-TRIGGER-BINDINGS", doc="""Each
+@rule("trigger-binding", "error", ("Trigger", "EventListener"),
+      tekton="triggers:trigger_validation.go,triggers:trigger_defaults.go", doc="""Each
     of a trigger's bindings either references a TriggerBinding (`ref`, with kind TriggerBinding,
     the default, or ClusterTriggerBinding) or is a param (`name` with a `value`), not both.""",
       fix="Give the ref, or the name and value.",
@@ -219,7 +221,7 @@ def trigger_binding(u):
                 yield bpath, "a binding needs a ref, or a name and a value"
 
 
-@rule("trigger-interceptor", "error", ("Trigger", "EventListener"), tekton="TRIGGERS-TRIGGER-INTERCEPTORS", doc="""An
+@rule("trigger-interceptor", "error", ("Trigger", "EventListener"), tekton="triggers:trigger_validation.go", doc="""An
     interceptor references an Interceptor or ClusterInterceptor (`ref.name`) or is a `webhook`
     whose objectRef is a v1 Service; webhook header names are canonical (`X-Event-Type`) and
     their values not empty. (v1alpha1 also accepts the deprecated github, gitlab, bitbucket and
@@ -269,7 +271,7 @@ TB_GOOD = tdoc("TriggerBinding", "params:\n  - {name: revision, value: $(body.af
                                  "  - {name: url, value: $(body.repository.clone_url)}")
 
 
-@rule("triggerbinding-params", "error", TB_KINDS, tekton="TRIGGERS-BINDING-PARAMS", doc="""A
+@rule("triggerbinding-params", "error", TB_KINDS, tekton="triggers:trigger_binding_validation.go", doc="""A
     TriggerBinding or ClusterTriggerBinding spec is not empty, names each param once, and every
     `$(` in a param value is closed.""", fix="Remove the duplicate, or close the `$(...)`.",
       bad=tdoc("TriggerBinding", "params: [{name: revision, value: '$(body.a $(body.b)'}]"), good=TB_GOOD)
@@ -314,7 +316,7 @@ resourcetemplates:
 
 
 @rule("triggertemplate-resourcetemplates", "error", ("TriggerTemplate", "Trigger", "EventListener"),
-      tekton="TRIGGERS-TEMPLATE-RESOURCES", doc="""A TriggerTemplate (or a trigger's embedded
+      tekton="triggers:trigger_template_validation.go", doc="""A TriggerTemplate (or a trigger's embedded
     template spec) needs resourcetemplates, each with an apiVersion and a kind. In a file a
     kustomization lists as a resource (a base its overlays patch) missing resourcetemplates are a
     warning.""",
@@ -346,7 +348,7 @@ def template_specs(u):
 
 
 @rule("triggertemplate-param-undeclared", "error", ("TriggerTemplate", "Trigger", "EventListener"),
-      tekton="TRIGGERS-TEMPLATE-PARAMS", doc="""Every `$(tt.params.<name>)` in a TriggerTemplate's
+      tekton="triggers:trigger_template_validation.go", doc="""Every `$(tt.params.<name>)` in a TriggerTemplate's
     resourcetemplates must name one of its declared params.""",
       fix="Declare the param under spec.params, or fix the name.",
       bad=TT_GOOD.replace("tt.params.revision", "tt.params.rev"), good=TT_GOOD)
@@ -361,7 +363,8 @@ def tt_param_undeclared(u):
                     yield sub, f"$(tt.params.{name}) is not a declared param of the template"
 
 
-@rule("interceptor-client-config", "error", ("Interceptor", "ClusterInterceptor"), tekton="TRIGGERS-INTERCEPTOR",
+@rule("interceptor-client-config", "error", ("Interceptor", "ClusterInterceptor"),
+      tekton="triggers:cluster_interceptor_validation.go",
       doc="""An Interceptor's or ClusterInterceptor's clientConfig has a url or a service, not
     both; a service needs a name and a namespace.""", fix="Keep one of url and service; complete the service.",
       bad=tdoc("ClusterInterceptor", "clientConfig:\n  service: {name: my-interceptor}", version="v1alpha1"),
