@@ -48,8 +48,10 @@ def lint():
               help="Rule settings (default: ./.plumbing-lint.yaml when present).")
 @exits
 def check(paths, fmt, strict, config):
-    """Lint Tekton YAML (Task, Pipeline, TaskRun, PipelineRun, StepAction; v1 and v1beta1) and
-    the repository's config (plumbing.yaml, releases/*.yaml, images/*/image.yaml).
+    """Lint Tekton YAML (Task, Pipeline, TaskRun, PipelineRun, StepAction; v1 and v1beta1),
+    Tekton Triggers objects and their CEL, and the repository's config (plumbing.yaml,
+    releases/*.yaml, images/*/image.yaml). Feature flags: the cluster's, overridable under
+    `feature-flags:` in .plumbing-lint.yaml.
 
     \b
     plumbing lint [PATH...]          files and folders (recursively *.yaml, *.yml); - is stdin

@@ -62,7 +62,11 @@ def check(expr: str, allowed: frozenset):
         m = _ERROR.search(str(exc))
         if m:
             return [(int(m.group(1)), int(m.group(2)), "CEL syntax error: " + m.group(3).strip())]
-        return [(1, 1, "CEL syntax error: " + str(exc).splitlines()[0])]
+        return [(1, 1, "CEL syntax error: " + (str(exc).splitlines() or [""])[0])]
+    except BaseException as exc:  # a Rust panic (pyo3 PanicException) on pathological input
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+            raise
+        return [(1, 1, f"CEL syntax error: the parser gave up on this expression ({type(exc).__name__})")]
     bound = set(_BOUND.findall(expr))
     out = []
     for name in program.variables():
