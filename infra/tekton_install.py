@@ -15,21 +15,11 @@ from pulumi_kubernetes.yaml.v2 import ConfigFile
 
 from plumbing.components import install_url
 from plumbing.inventory.desired import CHAINS_SIGNING_KEYS
+from plumbing.tekton_flags import FEATURE_FLAGS  # one definition, also what plumbing lint assumes
 
 # The patches take over fields the release files set: force server-side apply ownership.
 FORCE = {"pulumi.com/patchForce": "true"}
 
-FEATURE_FLAGS = {
-    "enable-api-fields": "beta",
-    "enable-step-actions": "true",
-    "enable-provenance-in-status": "true",   # Chains reads provenance from run status
-    "set-security-context": "true",          # Tekton's init containers fit restricted pods
-    "coschedule": "workspaces",
-    "keep-pod-on-cancel": "false",
-    "results-from": "termination-message",
-    "send-cloudevents-for-runs": "false",
-    "enforce-nonfalsifiability": "none",
-}
 TRIGGERS_FLAGS = {"enable-api-fields": "stable"}
 CHAINS_CONFIG = {
     "artifacts.taskrun.format": "in-toto",

@@ -14,6 +14,13 @@ rule("yaml-syntax", "error", (), doc="""The file is not valid YAML, so nothing i
     rendered before linting.""", bad="a: [1, 2", good="a: [1, 2]")(_none)
 rule("file-read", "error", (), doc="""The file cannot be read or is not UTF-8 text.""",
      fix="Save the file as UTF-8.", bad="", good="")(_none)
+rule("api-version-missing", "error", (), doc="""A document whose `kind` is a Tekton type (Task,
+    Pipeline, TaskRun, PipelineRun, StepAction, the Triggers kinds, ...) but has no `apiVersion`:
+    Kubernetes rejects it (`apiVersion not set`), so it is reported instead of being skipped like a
+    non-Tekton document. Kustomize patches are still skipped.""",
+     fix="Add the apiVersion, e.g. `apiVersion: tekton.dev/v1`.",
+     bad="kind: Task\nmetadata: {name: t}\nspec:\n  steps: [{name: s, image: alpine}]\n",
+     good="apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: t}\nspec:\n  steps: [{name: s, image: alpine}]\n")(_none)
 rule("internal-error", "warning", (), doc="""A rule failed on a document. This is a bug in the
     linter; the other rules still ran.""", fix="Report the document that triggers it.")(_none)
 
