@@ -143,6 +143,17 @@ def test_yaml_syntax_error_has_a_position(tmp_path, repo_root):
     assert findings and findings[0].rule == "yaml-syntax" and findings[0].line > 1
 
 
+def test_plumbing_lint_reports_github_yaml(tmp_path, repo_root):
+    from plumbing.lint.engine import lint_paths
+
+    root = small_root(tmp_path, repo_root)
+    assert lint_paths([str(root / "github.yaml")]).findings == []
+    (root / "github.yaml").write_text(_edit("carol: [readers]", "carol: []"))
+    found = lint_paths([str(root / "github.yaml")]).findings
+    assert [(f.rule, f.line) for f in found] == [("github-config", 17)]
+    assert found[0].message.startswith("members.carol: in no team")
+
+
 def test_the_pr_check_context_is_the_one_the_pr_pipeline_reports(repo_root):
     """Both ends of the required status check, so a rename on one side fails here."""
     import re
