@@ -59,7 +59,7 @@ def secrets(root: Path, stack: str, output: str = "text") -> int:
     config, secret_keys = runner.stack_config(root, stack)
     project = runner.project_name(root)
     rows = [{"key": f"{project}:{k}", "set": f"{project}:{k}" in secret_keys}
-            for k in runner.required_secrets(root)]
+            for k in runner.required_secrets(root, stack)]
     if output == "json":
         click.echo(json.dumps({"stack": stack, "secrets": rows}, indent=2))
     else:

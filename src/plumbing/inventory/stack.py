@@ -27,7 +27,7 @@ DEFAULT_VERSIONS = {
 # Every `plumbing:` knob a stack file may set (secrets aside); `plumbing infra plan` rejects
 # others, so a typo does not silently fall back to a default.
 KNOBS = ("target", "bucketLocation", "machineType", "nodesMin", "nodesMax", "diskSizeGb", "releaseChannel",
-         "kubeContext", "nightlyRetentionDays", "registryUsername", "tektonVersions")
+         "kubeContext", "nightlyRetentionDays", "registryUsername", "tektonVersions", "githubOrg")
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class Settings:
     nightly_retention_days: int
     registry_username: str
     versions: dict
+    github_org: bool = False    # declare the GitHub organisation from github.yaml (GitHubOrg)
 
     @property
     def gke(self) -> bool:
@@ -71,6 +72,15 @@ def _versions(pinned: dict | None) -> dict:
     return versions
 
 
+def flag(knob: str, value) -> bool:
+    """A true/false knob: Pulumi config holds strings, so "true"/"false" (or a bool); unset is false."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if str(value).lower() in ("true", "false"):
+        return str(value).lower() == "true"
+    raise ConfigError(f"plumbing:{knob} must be true or false, not {value!r}")
+
+
 def settings_from(get: Callable[[str], object], gcp: Callable[[str], str | None]) -> Settings:
     """Settings from two lookups: `get(knob)` for `plumbing:` knobs (ints and objects already
     decoded, None when unset) and `gcp(key)` for `gcp:` config. ConfigError on a bad value."""
@@ -95,4 +105,5 @@ def settings_from(get: Callable[[str], object], gcp: Callable[[str], str | None]
         nightly_retention_days=get("nightlyRetentionDays") or 30,
         registry_username=get("registryUsername") or "tekton-robot",
         versions=_versions(get("tektonVersions")),
+        github_org=flag("githubOrg", get("githubOrg")),
     )
