@@ -93,6 +93,30 @@ def pr_check_context(organisation: str) -> str:
     return f"{organisation}/{PR_CHECK_NAME}"
 
 
+def team_slug(name: str) -> str:
+    """The slug GitHub derives from a team name (what memberships and team access refer to)."""
+    return "".join(c if c.isalnum() else "-" for c in name.lower())
+
+
+def released_repositories(repo) -> list[tuple[str, str, str]]:
+    """(repository name, default branch, source file) of every released project in the
+    organisation, from releases/ alone: what the infra policies hold the declared org to."""
+    out = []
+    for name, project in sorted(repo.projects.items()):
+        repository = repository_name(project.get("repository", ""), repo.org["organisation"])
+        if repository:
+            out.append((repository, project.get("default_branch") or "main", f"releases/{name}.yaml"))
+    return out
+
+
+def pr_check_target(repo) -> tuple[str, str] | None:
+    """(repository, status context) of the PR check: this repository's pull requests only."""
+    this = (repo.org.get("notify") or {}).get("github_repository")
+    if not this or "/" not in this:
+        return None
+    return this.split("/", 1)[1], pr_check_context(repo.org["organisation"])
+
+
 def repository_name(url: str, organisation: str) -> str | None:
     """https://github.com/<organisation>/<name> -> name; None for anything else."""
     match = _GITHUB_URL.match(url or "")

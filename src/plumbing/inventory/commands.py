@@ -31,9 +31,14 @@ def expected_jobs(root: Path) -> list:
 
 
 def violations(inventory: list[dict], root: Path) -> list[tuple[str, str]]:
+    from plumbing.config import load_repo
+    from plumbing.github_org import pr_check_target, released_repositories
     from plumbing.inventory import policies as policy
 
-    return policy.check(inventory) + [("cronjob-coverage", m) for m in policy.coverage(inventory, expected_jobs(root))]
+    repo = load_repo(root)
+    released = policy.github_released(inventory, released_repositories(repo), pr_check_target(repo))
+    return (policy.check(inventory) + [("cronjob-coverage", m) for m in policy.coverage(inventory, expected_jobs(root))]
+            + [("github-released", m) for m in released])
 
 
 def plan(root: Path, stack: str, output: str = "text", diff_file: str | None = None) -> int:

@@ -98,7 +98,9 @@ def _mocks_module():
                 state["url"] = f"gs://{args.inputs.get('name', args.name)}"
             elif args.typ == "github:index/team:Team":
                 # GitHub derives the slug from the name; memberships and team access take it.
-                state["slug"] = "".join(c if c.isalnum() else "-" for c in args.inputs.get("name", args.name).lower())
+                from plumbing.github_org import team_slug
+
+                state["slug"] = team_slug(args.inputs.get("name", args.name))
             return f"{args.name}-id", state
 
         def call(self, args):
