@@ -9,7 +9,14 @@ import pytest
 
 from plumbing.config import load_repo
 from plumbing.findings import ConfigError
-from plumbing.github_org import RELEASE_NOTE_LABELS, check_github, load_github, pr_check_context
+from plumbing.github_org import (
+    RELEASE_NOTE_LABELS,
+    check_github,
+    config_field,
+    load_github,
+    pr_check_context,
+    this_repository,
+)
 
 # A small organisation: one released project (releases/ holds only pipeline.yaml) and this repository.
 SMALL = """\
@@ -56,7 +63,7 @@ def test_shipped_github_yaml_is_clean_and_covers_every_released_project(repo_roo
     repo = load_repo(repo_root)
     org = load_github(repo)
     names = {r.name for r in org.repositories}
-    assert {p["repository"].rsplit("/", 1)[1] for p in repo.projects.values()} | {"plumbing"} <= names
+    assert {config_field(p, "repository").rsplit("/", 1)[1] for p in repo.projects.values()} | {"plumbing"} <= names
     for r in org.repositories:
         assert set(RELEASE_NOTE_LABELS) <= {label.name for label in r.labels}, r.name
     protected = {(p.repository, p.pattern) for p in org.protections}
@@ -164,6 +171,19 @@ def test_the_pr_check_context_is_the_one_the_pr_pipeline_reports(repo_root):
     (pipeline,) = render_template(repo, "pipelines/pr-checks.yaml.j2")
     steps = [s for t in pipeline["spec"]["finally"] for s in t["taskSpec"]["steps"]]
     reported = [e["value"] for s in steps for e in s.get("env", []) if e["name"] == "CONTEXT"]
-    assert reported == [pr_check_context(repo.org["organisation"])] == ["tektoncd/plumbing-pr-checks"]
+    assert reported == [pr_check_context(config_field(repo.org, "organisation"))] == ["tektoncd/plumbing-pr-checks"]
     trigger = (repo_root / "triggers" / "pr-checks.yaml").read_text()
-    assert re.findall(r"body\.repository\.full_name == '([^']+)'", trigger) == [repo.org["notify"]["github_repository"]]
+    assert re.findall(r"body\.repository\.full_name == '([^']+)'", trigger) == [this_repository(repo.org)]
+
+
+def test_typed_config_values_work_as_well_as_mappings(tmp_path, repo_root):
+    """The config loader is moving to typed values; the cross-file checks read either."""
+    from types import SimpleNamespace as Typed
+
+    root = small_root(tmp_path, repo_root)
+    org = Typed(organisation="tektoncd", notify=Typed(github_repository="tektoncd/plumbing"))
+    pipeline = Typed(repository="https://github.com/tektoncd/pipeline", default_branch="main")
+    assert check_github(root, org, {"pipeline": pipeline})[1] == []
+    moved = Typed(repository="https://github.com/tektoncd/pipeline", default_branch="trunk")
+    (finding,) = check_github(root, org, {"pipeline": moved})[1]
+    assert finding.line == 19 and "default branch differs from releases/pipeline.yaml's default_branch 'trunk'" in finding.message
