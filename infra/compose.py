@@ -57,7 +57,7 @@ def compose(root: Path | None = None) -> dict:
     if github is not None:
         from infra.github_org import GitHubOrg  # pulumi_github is imported only when enabled
 
-        GitHubOrg("github", org=github)
+        GitHubOrg("github", org=github, adopt=settings.github_adopt)
     pulumi.export("target", settings.target)
     pulumi.export("cronjobs", sorted(j.name for j in scheduled))
     return {"repo": repo, "settings": settings}

@@ -105,9 +105,35 @@ def test_the_org_token_is_required_only_where_enabled(tmp_path):
     assert github_counts(plan(off, "gh", program_root=ROOT)) == Counter()
 
 
+def test_adoption_imports_every_github_object_by_the_id_the_provider_expects(tmp_path):
+    inventory = plan(scratch(tmp_path, stack=STACK + "  plumbing:githubAdopt: true\n"), "gh", program_root=ROOT)
+    ids = {r["name"]: r.get("import") for r in inventory if r["type"].startswith(GH)}
+    assert all(ids.values()), [n for n, i in ids.items() if not i]
+    assert {n: ids[n] for n in ("github-team-readers", "github-member-release-managers-alice", "github-repo-pipeline",
+                                "github-default-branch-pipeline", "github-access-readers-pipeline",
+                                "github-label-plumbing-area/infra", "github-protect-pipeline-release-v*")} == {
+        "github-team-readers": "readers", "github-member-release-managers-alice": "release-managers:alice",
+        "github-repo-pipeline": "pipeline", "github-default-branch-pipeline": "pipeline",
+        "github-access-readers-pipeline": "readers:pipeline", "github-label-plumbing-area/infra": "plumbing:area/infra",
+        "github-protect-pipeline-release-v*": "pipeline:release-v*"}
+    assert "import" not in next(r for r in inventory if r["name"] == "github-provider")
+    # the same inputs as without adoption: adopting changes nothing on GitHub
+    (tmp_path / "plain").mkdir()
+    plain = {r["name"]: r["inputs"] for r in plan(scratch(tmp_path / "plain"), "gh", program_root=ROOT)}
+    assert {r["name"]: r["inputs"] for r in inventory} == plain
+    from plumbing.inventory.records import format_text
+
+    assert "      import 'plumbing:area/infra'" in format_text(inventory, "gh")
+
+
+def test_no_import_ids_without_adoption(dogfooding):
+    assert not [r["name"] for r in dogfooding if "import" in r]
+
+
 @pytest.mark.parametrize("github,stack,needle", [
     (SMALL, STACK.replace("githubOrg: true", "githubOrg: yes please"), "plumbing:githubOrg must be true or false"),
     (None, STACK, "github.yaml: missing"),
+    (SMALL, STACK.replace("githubOrg: true", "githubAdopt: true"), "plumbing:githubAdopt: needs plumbing:githubOrg: true"),
     (SMALL.replace("carol: [readers]", "carol: []"), STACK, "github.yaml:17:3: error github-config members.carol: in no team"),
 ])
 def test_bad_github_config_is_one_line_exit_2(tmp_path, github, stack, needle):

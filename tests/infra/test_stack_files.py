@@ -18,7 +18,7 @@ from .conftest import ROOT
 KNOBS = {"gcp:project", "gcp:region", "plumbing:target", "plumbing:bucketLocation", "plumbing:machineType",
          "plumbing:nodesMin", "plumbing:nodesMax", "plumbing:diskSizeGb", "plumbing:releaseChannel",
          "plumbing:nightlyRetentionDays", "plumbing:registryUsername", "plumbing:tektonVersions",
-         "plumbing:kubeContext", "plumbing:githubOrg"}
+         "plumbing:kubeContext", "plumbing:githubOrg", "plumbing:githubAdopt"}
 SECRETISH = ("token", "secret", "password", "webhook", "cosign", "key")
 
 

@@ -120,7 +120,8 @@ def _mocks_module():
 
                 self.records.append({"type": request.type, "name": request.name, "urn": response.urn,
                                      "parent": request.parent, "provider": request.provider,
-                                     "inputs": rpc.deserialize_properties(request.object)})
+                                     "inputs": rpc.deserialize_properties(request.object),
+                                     "import": request.importId})
             return response
 
     return Recorder, Monitor
@@ -232,6 +233,8 @@ def inventory(records: list[dict]) -> list[dict]:
         provider = by_urn.get((record.get("provider") or "").rsplit("::", 1)[0])
         if provider is not None:
             entry["provider"] = provider["name"]
+        if record.get("import"):  # adopted, not created: `pulumi up` imports this ID
+            entry["import"] = record["import"]
         out.append(entry)
     out.sort(key=lambda r: (r["component"], not r["type"].startswith(COMPONENT_PREFIX), r["type"], r["name"]))
     return out

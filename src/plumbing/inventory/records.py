@@ -127,6 +127,8 @@ def format_text(inventory: list[dict], stack: str) -> str:
             summary = key_inputs(r)
             if summary:
                 lines.append(f"      {summary}")
+            if r.get("import"):
+                lines.append(f"      import {r['import']!r}")
     loose = [r for r in inventory if not r["component"]]
     if loose:
         lines.append("")

@@ -27,7 +27,8 @@ DEFAULT_VERSIONS = {
 # Every `plumbing:` knob a stack file may set (secrets aside); `plumbing infra plan` rejects
 # others, so a typo does not silently fall back to a default.
 KNOBS = ("target", "bucketLocation", "machineType", "nodesMin", "nodesMax", "diskSizeGb", "releaseChannel",
-         "kubeContext", "nightlyRetentionDays", "registryUsername", "tektonVersions", "githubOrg")
+         "kubeContext", "nightlyRetentionDays", "registryUsername", "tektonVersions", "githubOrg",
+         "githubAdopt")
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Settings:
     registry_username: str
     versions: dict
     github_org: bool = False    # declare the GitHub organisation from github.yaml (GitHubOrg)
+    github_adopt: bool = False  # import its existing objects rather than create them (one-time adoption)
 
     @property
     def gke(self) -> bool:
@@ -91,6 +93,8 @@ def settings_from(get: Callable[[str], object], gcp: Callable[[str], str | None]
         missing = [f"gcp:{k}" for k in ("project", "region") if not gcp(k)]
         if missing:
             raise ConfigError(f"{', '.join(missing)}: required when plumbing:target is gke")
+    if flag("githubAdopt", get("githubAdopt")) and not flag("githubOrg", get("githubOrg")):
+        raise ConfigError("plumbing:githubAdopt: needs plumbing:githubOrg: true (it adopts what that declares)")
     return Settings(
         target=target,
         gcp_project=gcp("project") if target == "gke" else None,
@@ -106,4 +110,5 @@ def settings_from(get: Callable[[str], object], gcp: Callable[[str], str | None]
         registry_username=get("registryUsername") or "tekton-robot",
         versions=_versions(get("tektonVersions")),
         github_org=flag("githubOrg", get("githubOrg")),
+        github_adopt=flag("githubAdopt", get("githubAdopt")),
     )
