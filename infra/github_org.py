@@ -23,6 +23,7 @@ class GitHubOrg(pulumi.ComponentResource):
         # Explicit owner and token: never the GITHUB_OWNER/GITHUB_TOKEN of whoever runs `pulumi up`.
         self.provider = github.Provider(f"{name}-provider", owner=org.organisation, token=token,
                                         opts=pulumi.ResourceOptions(parent=self))
+
         def child(import_id: str) -> pulumi.ResourceOptions:
             return pulumi.ResourceOptions(parent=self, provider=self.provider, import_=import_id if adopt else None)
 
