@@ -18,7 +18,8 @@ from .conftest import ROOT
 KNOBS = {"gcp:project", "gcp:region", "plumbing:target", "plumbing:bucketLocation", "plumbing:machineType",
          "plumbing:nodesMin", "plumbing:nodesMax", "plumbing:diskSizeGb", "plumbing:releaseChannel",
          "plumbing:nightlyRetentionDays", "plumbing:registryUsername", "plumbing:tektonVersions",
-         "plumbing:kubeContext", "plumbing:channels"}
+         "plumbing:kubeContext", "plumbing:channels",
+         "plumbing:githubOrg", "plumbing:githubAdopt"}
 SECRETISH = ("token", "secret", "password", "webhook", "cosign", "key")
 
 

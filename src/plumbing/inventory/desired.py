@@ -209,10 +209,19 @@ CHAINS_SIGNING_KEYS = {"cosign.key": "chainsCosignKey", "cosign.password": "chai
                        "cosign.pub": "chainsCosignPub"}
 
 
-def secret_config_keys(repo) -> list[str]:
-    """Every Pulumi config secret the program requires: `pulumi config set --secret KEY`."""
+# The token the GitHub provider manages the organisation with (owner: admin:org and repo
+# scopes). Not `githubToken`: that one is copied into cluster Secrets for release
+# notifications; this one must never reach the cluster.
+GITHUB_ORG_TOKEN = "githubOrgToken"
+
+
+def secret_config_keys(repo, *, github_org: bool = False) -> list[str]:
+    """Every Pulumi config secret the program requires: `pulumi config set --secret KEY`.
+    `github_org`: the stack declares the GitHub organisation (plumbing:githubOrg)."""
     keys = {k for spec in secrets(repo) for k in spec.keys.values()}
     keys |= set(CHAINS_SIGNING_KEYS.values())
+    if github_org:
+        keys.add(GITHUB_ORG_TOKEN)
     return sorted(keys)
 
 

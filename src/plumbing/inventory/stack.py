@@ -27,7 +27,8 @@ DEFAULT_VERSIONS = {
 # Every `plumbing:` knob a stack file may set (secrets aside); `plumbing infra plan` rejects
 # others, so a typo does not silently fall back to a default.
 KNOBS = ("target", "bucketLocation", "machineType", "nodesMin", "nodesMax", "diskSizeGb", "releaseChannel",
-         "kubeContext", "nightlyRetentionDays", "registryUsername", "tektonVersions", "channels")
+         "kubeContext", "nightlyRetentionDays", "registryUsername", "tektonVersions", "channels",
+         "githubOrg", "githubAdopt")
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class Settings:
     versions: dict
     # component -> "release" | "nightly": what promotion proposes (plumbing.components)
     channels: dict = field(default_factory=dict)
+    github_org: bool = False    # declare the GitHub organisation from github.yaml (GitHubOrg)
+    github_adopt: bool = False  # import its existing objects rather than create them (one-time adoption)
 
     @property
     def gke(self) -> bool:
@@ -86,6 +89,15 @@ def _versions(pinned: dict | None) -> dict:
     return versions
 
 
+def flag(knob: str, value) -> bool:
+    """A true/false knob: Pulumi config holds strings, so "true"/"false" (or a bool); unset is false."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if str(value).lower() in ("true", "false"):
+        return str(value).lower() == "true"
+    raise ConfigError(f"plumbing:{knob} must be true or false, not {value!r}")
+
+
 def settings_from(get: Callable[[str], object], gcp: Callable[[str], str | None]) -> Settings:
     """Settings from two lookups: `get(knob)` for `plumbing:` knobs (ints and objects already
     decoded, None when unset) and `gcp(key)` for `gcp:` config. ConfigError on a bad value."""
@@ -96,6 +108,8 @@ def settings_from(get: Callable[[str], object], gcp: Callable[[str], str | None]
         missing = [f"gcp:{k}" for k in ("project", "region") if not gcp(k)]
         if missing:
             raise ConfigError(f"{', '.join(missing)}: required when plumbing:target is gke")
+    if flag("githubAdopt", get("githubAdopt")) and not flag("githubOrg", get("githubOrg")):
+        raise ConfigError("plumbing:githubAdopt: needs plumbing:githubOrg: true (it adopts what that declares)")
     return Settings(
         target=target,
         gcp_project=gcp("project") if target == "gke" else None,
@@ -111,6 +125,8 @@ def settings_from(get: Callable[[str], object], gcp: Callable[[str], str | None]
         registry_username=get("registryUsername") or "tekton-robot",
         versions=_versions(get("tektonVersions")),
         channels=_channels(get("channels")),
+        github_org=flag("githubOrg", get("githubOrg")),
+        github_adopt=flag("githubAdopt", get("githubAdopt")),
     )
 
 

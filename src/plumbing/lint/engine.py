@@ -377,6 +377,8 @@ def _plumbing_root(fs: str):
     p = Path(fs).resolve()
     if p.name == "plumbing.yaml" and (p.parent / "releases").is_dir():
         return p.parent, "plumbing.yaml"
+    if p.name == "github.yaml" and (p.parent / "plumbing.yaml").is_file() and (p.parent / "releases").is_dir():
+        return p.parent, "github.yaml"
     if p.parent.name == "releases" and (p.parent.parent / "plumbing.yaml").is_file():
         return p.parent.parent, f"releases/{p.name}"
     if (p.name == "image.yaml" and p.parent.parent.name == "images"
@@ -392,7 +394,7 @@ def _is_repo_file(fs: str) -> bool:
     if not fs.endswith(SUFFIXES):
         return False
     name = os.path.basename(fs)
-    if name not in ("plumbing.yaml", "image.yaml") and os.path.basename(os.path.dirname(
+    if name not in ("plumbing.yaml", "image.yaml", "github.yaml") and os.path.basename(os.path.dirname(
             os.path.abspath(fs))) not in ("releases", "cronjobs"):
         return False
     hit = _plumbing_root(fs)
@@ -411,7 +413,7 @@ def _is_repo_file(fs: str) -> bool:
 
 def _repo_findings(f: _File, fs: str, cache: dict) -> list[Finding]:
     """Findings for one of the repository's config files, from the loaders the CLI and the
-    Pulumi program use (plumbing.config, plumbing.ci_images, plumbing.cronjobs), so the checks
+    Pulumi program use (plumbing.config, plumbing.ci_images, plumbing.cronjobs, plumbing.github_org), so the checks
     are the same ones; only the findings for this file are kept."""
     from pathlib import Path
 
@@ -443,6 +445,15 @@ def _repo_findings(f: _File, fs: str, cache: dict) -> list[Finding]:
             doc, out = read_yaml(Path(fs), rel)
             if doc is not None and (SCHEMA_DIR / "cronjob.yaml").is_file():
                 out = schema_findings(doc, "cronjob.yaml", rel, "cronjob-config")
+    elif rel == "github.yaml":
+        try:
+            from plumbing.github_org import check_github
+
+            out = check_github(root, repo and repo.org, repo and repo.projects)[1]
+        except (ImportError, TypeError, AttributeError, KeyError):
+            doc, out = read_yaml(Path(fs), rel)
+            if doc is not None and (SCHEMA_DIR / "github.yaml").is_file():
+                out = schema_findings(doc, "github.yaml", rel, "github-config")
     else:
         out = repo_findings
     return [Finding(f.display, x.line, x.column, x.severity, x.rule, x.message)

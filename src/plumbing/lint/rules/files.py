@@ -26,9 +26,9 @@ rule("internal-error", "warning", (), doc="""A rule failed on a document. This i
 
 _REPO_DOC = """Checked by the same loader and yamale schema as `release check`
     (src/plumbing/schemas/), with line and column for every error. Detected by path: a
-    plumbing.yaml beside a releases/ folder, releases/*.yaml, images/<name>/image.yaml and
-    cronjobs/<name>.yaml; the images and cronjobs files also get their loaders' cross-field
-    checks."""
+    plumbing.yaml beside a releases/ folder, releases/*.yaml, images/<name>/image.yaml,
+    cronjobs/<name>.yaml and github.yaml; the images, cronjobs and github files also get their
+    loaders' cross-field checks."""
 rule("plumbing-config", "error", (), doc="plumbing.yaml, the organisation's config. " + _REPO_DOC,
      fix="Follow the schema in src/plumbing/schemas/plumbing.yaml.",
      bad="organisation: 3\n", good="")(_none)
@@ -39,6 +39,11 @@ rule("image-config", "error", (), doc="images/<name>/image.yaml, one CI image. "
      fix="Follow the schema in src/plumbing/schemas/image.yaml.")(_none)
 rule("cronjob-config", "error", (), doc="cronjobs/<name>.yaml, one scheduled job. " + _REPO_DOC,
      fix="Follow the schema in src/plumbing/schemas/cronjob.yaml.")(_none)
+rule("github-config", "error", (), doc="""github.yaml, the GitHub organisation (teams, members,
+    repositories, labels, branch protection), beside plumbing.yaml. Its loader's cross-field checks
+    run too: unknown team, duplicate label, member in no team, protection for an undeclared
+    repository, a released project or this repository missing. """ + _REPO_DOC,
+     fix="Follow the schema in src/plumbing/schemas/github.yaml; see docs/github.md.")(_none)
 rule("config-unsafe-value", "error", (), doc="""A config string holds `$(` (which Tekton would
     substitute) or a control character. """ + _REPO_DOC, fix="Remove the `$(` or the control character.")(_none)
 rule("config-unpinned-image", "error", (), doc="""A tool image in plumbing.yaml is not pinned by
