@@ -38,6 +38,8 @@ PLUMBING_COMMANDS = {
     "image": "image_cmds:image",
     "graph": "graph_cmds:graph",
     "dashboard": "dashboard_cmds:dashboard",
+    "deploy": "deploy_cmds:deploy",
+    "verify": "deploy_cmds:verify",
 }
 
 
