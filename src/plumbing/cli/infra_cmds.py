@@ -55,3 +55,25 @@ def secrets(stack, output, root):
     from plumbing.inventory.commands import secrets as run
 
     return run(find_root(root), stack, output)
+
+
+@infra.command("pr-diff")
+@click.option("--base", "base", type=click.Path(file_okay=False, exists=True), required=True,
+              help="A checkout of the pull request's base commit.")
+@click.option("-s", "--stack", "stacks", multiple=True,
+              help="A stack (repeatable; default: every Pulumi.<stack>.yaml at the head).")
+@click.option("--pr", "number", type=int, default=None, help="Post the result as the PR's one inventory comment.")
+@click.option("--repository", default=None, help="owner/name of the pull request (default: $GITHUB_REPOSITORY).")
+@click.option("--github-api", default=None, help="GitHub API base URL (default: $GITHUB_API_URL or api.github.com).")
+@click.option("--base-sha", default="", help="For the comment's title.")
+@click.option("--head-sha", default="", help="For the comment's title.")
+@output_option
+@root_option
+@exits
+def pr_diff(base, stacks, number, repository, github_api, base_sha, head_sha, output, root):
+    """What a pull request changes in each stack's inventory (base vs head, offline), with the
+    head's policy results; with --pr, one comment on the PR, edited in place on every push.
+    Exit 1 when a policy is broken at the head."""
+    from plumbing.deploy.commands import pr_diff as run
+
+    return run(base, root, stacks, number, repository, github_api, base_sha, head_sha, output)

@@ -175,3 +175,30 @@ def drift(root: Path, stack: str, workdir: Path, engine=None, notify=None) -> in
     else:
         notify(message)
     return EXIT_FAILED
+
+
+# -- plumbing infra pr-diff -------------------------------------------------------------------
+
+def pr_diff(base, root, stacks, number, repository, github_api, base_sha, head_sha, output) -> int:
+    from plumbing.cli.common import github_client, usage_error
+    from plumbing.config import find_root
+    from plumbing.deploy import pr_diff as prd
+
+    head = find_root(root)
+    stacks = list(stacks) or sorted(p.name[len("Pulumi."):-len(".yaml")] for p in head.glob("Pulumi.*.yaml"))
+    diffs = [prd.stack_diff(Path(base), head, s) for s in stacks]
+    body = prd.markdown(diffs, base_sha, head_sha)
+    if output == "json":
+        click.echo(json.dumps({"stacks": [{"stack": d.stack, "note": d.note, **d.diff,
+                                           "policies": [{"rule": r, "message": m} for r, m in d.policies]}
+                                          for d in diffs]}, indent=2))
+    else:
+        click.echo(body)
+    if number is not None:
+        repository = repository or os.environ.get("GITHUB_REPOSITORY")
+        if not repository:
+            raise usage_error("--pr needs --repository owner/name (or $GITHUB_REPOSITORY)")
+        with github_client(github_api or os.environ.get("GITHUB_API_URL")) as client:
+            what, comment = prd.upsert_comment(client, repository, number, body)
+        click.echo(f"comment {what}: {comment.get('html_url', '')}", err=True)
+    return EXIT_FAILED if any(d.policies for d in diffs) else EXIT_OK
