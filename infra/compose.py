@@ -27,7 +27,9 @@ def compose(root: Path | None = None) -> dict:
     settings = settings_mod.read()
     identities = model.identities(repo, images, jobs)
     scheduled = model.scheduled_jobs(repo, images, jobs)
-    plumbing_image = repo.org.tool_images["plumbing"]
+    # The digest the deploy pipeline built for this commit, never the hand-pinned tag (docs/cd.md).
+    from plumbing.inventory.stack import deployed_image
+    plumbing_image = deployed_image(settings)
 
     from infra.cluster import Cluster  # pulumi_gcp is imported only when needed
     cluster = Cluster("cluster", repo=repo, settings=settings)

@@ -159,6 +159,10 @@ BAD = {
         ("buckets-release", _set(lambda inv: named(inv, "buckets-release")["inputs"], "versioning", {"enabled": False})),
         ("buckets-nightly", _set(lambda inv: named(inv, "buckets-nightly")["inputs"], "lifecycleRules", KeyError)),
     ],
+    "deployed-image": [
+        ("nightlies-nightly-pipeline", _set(lambda inv: _pod(inv)["containers"][0], "image",
+                                            "ghcr.io/tektoncd/plumbing/plumbing:v0.1.0")),
+    ],
     "dashboard-read-only": [
         ("tekton-dashboard-v0.56.0", _set(lambda inv: named(inv, "tekton-dashboard-v0.56.0")["inputs"], "file",
                                           "https://infra.tekton.dev/tekton-releases/dashboard/previous/v0.56.0/release-full.yaml")),

@@ -2,14 +2,16 @@
 base commit's program and config against the head's (`plumbing infra plan` under Pulumi's mocks,
 nothing reaches a cloud), with the head's policy results, as one PR comment.
 
-Base and head each run in a child process with that checkout's own code first on PYTHONPATH (its
+The base runs in a child process with the base checkout's own code first on PYTHONPATH (its
 plumbing package and its infra/), so a change to the program is seen, not only a change to the
-config; the two run at once, so the whole costs about one plan. The head's policies are checked
-here, on the head's inventory.
+config. The head is planned in this process meanwhile (its infra/ and config; the plumbing
+package is the installed one, which in the PR pipeline is the head's), so the whole costs about
+one plan.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -54,19 +56,39 @@ def _result(proc: subprocess.Popen, stack: str, side: str) -> tuple[list[dict], 
     raise PlumbingError(f"{side}: plumbing infra plan -s {stack} failed: {one_line(last)}")
 
 
+@contextlib.contextmanager
+def _program_of(root: Path):
+    """Import `infra` from `root` while planning it, then put back what was imported before."""
+    def ours():
+        return {k: m for k, m in sys.modules.items() if k == "infra" or k.startswith("infra.")}
+
+    saved = ours()
+    for name in saved:
+        del sys.modules[name]
+    sys.path.insert(0, str(root))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(root))
+        for name in ours():
+            del sys.modules[name]
+        sys.modules.update(saved)
+
+
 def stack_diff(base: Path, head: Path, stack: str) -> StackDiff:
+    from plumbing.inventory import mocks
     from plumbing.inventory import records as inv
     from plumbing.inventory.commands import violations
 
-    procs = {side: _start(Path(root).resolve(), stack) for side, root in (("base", base), ("head", head))}
+    proc = _start(Path(base).resolve(), stack)
     try:
-        resources, _ = _result(procs["head"], stack, "head")
-        old, note = _result(procs["base"], stack, "base")
+        with _program_of(Path(head).resolve()):
+            resources = mocks.plan(Path(head), stack)
+        old, note = _result(proc, stack, "base")
     finally:
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
     return StackDiff(stack, inv.diff(old, resources), violations(resources, Path(head)), note)
 
 

@@ -27,7 +27,11 @@ DEFAULT_VERSIONS = {
 # Every `plumbing:` knob a stack file may set (secrets aside); `plumbing infra plan` rejects
 # others, so a typo does not silently fall back to a default.
 KNOBS = ("target", "bucketLocation", "machineType", "nodesMin", "nodesMax", "diskSizeGb", "releaseChannel",
-         "kubeContext", "nightlyRetentionDays", "registryUsername", "tektonVersions")
+         "kubeContext", "nightlyRetentionDays", "registryUsername", "tektonVersions", "plumbingImage")
+
+# The knob the deploy pipeline sets (`pulumi config set plumbing:plumbingImage REPO@sha256:...`)
+# to the plumbing image built for the commit it deploys: every CronJob runs that digest.
+IMAGE_KNOB = "plumbingImage"
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class Settings:
     nightly_retention_days: int
     registry_username: str
     versions: dict
+    plumbing_image: str | None = None   # REPO@sha256:..., set by the deploy pipeline
 
     @property
     def gke(self) -> bool:
@@ -95,4 +100,35 @@ def settings_from(get: Callable[[str], object], gcp: Callable[[str], str | None]
         nightly_retention_days=get("nightlyRetentionDays") or 30,
         registry_username=get("registryUsername") or "tekton-robot",
         versions=_versions(get("tektonVersions")),
+        plumbing_image=_digest(get(IMAGE_KNOB)),
     )
+
+
+def _digest(image) -> str | None:
+    if image is None:
+        return None
+    if not isinstance(image, str) or "@sha256:" not in image:
+        raise ConfigError(f"plumbing:{IMAGE_KNOB}: {image!r} is not pinned by digest (REPO@sha256:...); "
+                          "the deploy pipeline sets it to the image built for the deployed commit")
+    return image
+
+
+def deployed_image(settings: Settings) -> str:
+    """The plumbing image the CronJobs run: only ever the digest the deploy set, never a tag."""
+    if settings.plumbing_image is None:
+        raise ConfigError(f"plumbing:{IMAGE_KNOB} is not set: the deploy pipeline sets it to the digest of the "
+                          "plumbing image built for the commit it deploys (docs/cd.md; by hand only to bootstrap)")
+    return settings.plumbing_image
+
+
+PLACEHOLDER_DIGEST = "sha256:" + "0" * 64
+
+
+def placeholder_image(root) -> str:
+    """What the offline plan shows for the deployed image: the plumbing image's repository with an
+    all-zero digest (the deploy pipeline sets the real one)."""
+    from plumbing.config import load_repo
+
+    ref = load_repo(root).org.tool_images["plumbing"].split("@", 1)[0]
+    repository = ref.rsplit(":", 1)[0] if ":" in ref.rsplit("/", 1)[-1] else ref
+    return f"{repository}@{PLACEHOLDER_DIGEST}"
