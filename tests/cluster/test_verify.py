@@ -66,7 +66,7 @@ async def gates(repo, exp, **kw):
 
 async def test_everything_passes(cluster, repo, kubeconfig):
     exp = healthy(cluster.kmock, repo)
-    assert exp.cronjobs and exp.eventlisteners == [("ci", "pr-checks")]
+    assert exp.cronjobs and exp.eventlisteners == [("plumbing-deploy", "plumbing-deploy"), ("ci", "pr-checks")]
     result = await gates(repo, exp)
     assert v.failed(result) == []
     names = {g.name for g in result}

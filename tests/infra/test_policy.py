@@ -163,6 +163,21 @@ BAD = {
         ("nightlies-nightly-pipeline", _set(lambda inv: _pod(inv)["containers"][0], "image",
                                             "ghcr.io/tektoncd/plumbing/plumbing:v0.1.0")),
     ],
+    "deployer-least-privilege": [
+        ("deployer-clusterrole", lambda inv: (named(inv, "deployer-clusterrole")["inputs"]["rules"].append(
+            {"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]}), inv)[1]),
+        ("deployer-clusterrole", lambda inv: (named(inv, "deployer-clusterrole")["inputs"].update(rules=[
+            r for r in named(inv, "deployer-clusterrole")["inputs"]["rules"] if "cronjobs" not in r["resources"]]),
+            inv)[1]),
+    ],
+    "state-bucket": [
+        ("deployer-state", _set(lambda inv: named(inv, "deployer-state")["inputs"], "versioning", {"enabled": False})),
+        ("deployer-state", _set(lambda inv: named(inv, "deployer-state")["inputs"], "publicAccessPrevention",
+                                "inherited")),
+        ("bad-binding", lambda inv: _add(inv, "gcp:storage/bucketIAMMember:BucketIAMMember", "bad-binding",
+                                         {"bucket": "tektoncd-plumbing-state", "role": "roles/storage.objectViewer",
+                                          "member": "user:someone@example.com"})),
+    ],
     "dashboard-read-only": [
         ("tekton-dashboard-v0.56.0", _set(lambda inv: named(inv, "tekton-dashboard-v0.56.0")["inputs"], "file",
                                           "https://infra.tekton.dev/tekton-releases/dashboard/previous/v0.56.0/release-full.yaml")),

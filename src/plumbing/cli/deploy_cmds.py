@@ -92,3 +92,23 @@ def drift(stack, workdir, root):
     from plumbing.deploy.commands import drift as go
 
     return go(_root(root), stack, Path(workdir))
+
+
+@deploy.command("render")
+@_stack
+@click.option("--revision", required=True, help="The plumbing commit to deploy.")
+@click.option("--repository", default=None,
+              help="The plumbing repository's https URL (default: https://github.com/<notify.github_repository>).")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Write pipeline.yaml and pipelinerun.yaml here.")
+@click.option("--apply", "apply_", is_flag=True, help="Create the PipelineRun in the cluster (the push trigger and "
+              "the hourly catch-up do; people do not).")
+@click.option("--skip-deployed", is_flag=True, help="Do nothing when the last deploy of the stack was this commit.")
+@output_option
+@root_option
+@exits
+def render(stack, revision, repository, out, apply_, skip_deployed, output, root):
+    """Render the deploy Pipeline and its PipelineRun (every task spec embedded) for one commit;
+    --revision may be a branch (resolved with git ls-remote)."""
+    from plumbing.deploy.commands import render as go
+
+    return go(_root(root), stack, revision, repository, out, output, apply_=apply_, skip_deployed=skip_deployed)

@@ -202,3 +202,67 @@ def pr_diff(base, root, stacks, number, repository, github_api, base_sha, head_s
             what, comment = prd.upsert_comment(client, repository, number, body)
         click.echo(f"comment {what}: {comment.get('html_url', '')}", err=True)
     return EXIT_FAILED if any(d.policies for d in diffs) else EXIT_OK
+
+
+# -- plumbing deploy render -------------------------------------------------------------------
+
+def resolve(repository: str, revision: str) -> str:
+    """A branch or tag -> its commit (git ls-remote); a full commit as is."""
+    import re
+
+    if re.fullmatch(r"[0-9a-f]{40}", revision):
+        return revision
+    done = subprocess.run(["git", "ls-remote", "--", repository, revision], capture_output=True, text=True, timeout=60)
+    commits = [line.split()[0] for line in done.stdout.splitlines() if line.strip()]
+    if done.returncode != 0 or not commits:
+        raise ConfigError(f"{repository}: cannot resolve {revision!r}: "
+                          f"{(done.stderr.strip().splitlines() or ['no such ref'])[-1]}")
+    return commits[0]
+
+
+def last_deployed(repo, stack: str) -> str | None:
+    """The commit of the stack's newest deploy record (whatever its result), else None."""
+    from plumbing.deploy import records as rec
+
+    recent = rec.records(logs_bucket(repo), stack, limit=1)
+    return recent[0]["commit"] if recent else None
+
+
+def render(root: Path, stack: str, revision: str, repository: str | None, out: str | None, output: str,
+           apply_: bool = False, skip_deployed: bool = False) -> int:
+    import yaml
+
+    from plumbing.config import load_repo
+    from plumbing.deploy.pipeline import TEMPLATE
+    from plumbing.deploy.pipeline import render as render_deploy
+    from plumbing.render import header
+
+    check_stack(root, stack)
+    repo = load_repo(root)
+    if repository is None:
+        if not repo.org.notify.github_repository:
+            raise ConfigError("--repository is required when plumbing.yaml has no notify.github_repository")
+        repository = f"https://github.com/{repo.org.notify.github_repository}"
+    revision = resolve(repository, revision)
+    if skip_deployed and last_deployed(repo, stack) == revision:
+        click.echo(f"{stack}: {revision[:12]} is the last commit deployed; nothing to do")
+        return EXIT_OK
+    result = render_deploy(repo, stack, revision, repository)
+    if out:
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        head = header([TEMPLATE, "plumbing.yaml"], repo.root) + "\n"
+        for name in ("pipeline", "pipelinerun"):
+            (folder / f"{name}.yaml").write_text(head + yaml.safe_dump(result[name], sort_keys=False), encoding="utf-8")
+    if output == "json":
+        click.echo(json.dumps(result["plan"], indent=2))
+    else:
+        click.echo(yaml.safe_dump(result["pipelinerun"], sort_keys=False) if not out else
+                   f"wrote {out}/pipeline.yaml and {out}/pipelinerun.yaml")
+    if apply_:
+        from plumbing.cluster.apply import submit
+
+        plan = result["plan"]
+        return submit(repo, result["pipelinerun"], namespace=plan["namespace"],
+                      service_account=plan["service_account"], follow=False, out=click.get_text_stream("stderr"))
+    return EXIT_OK

@@ -185,6 +185,8 @@ def secret_config_keys(repo) -> list[str]:
     """Every Pulumi config secret the program requires: `pulumi config set --secret KEY`."""
     keys = {k for spec in secrets(repo) for k in spec.keys.values()}
     keys |= set(CHAINS_SIGNING_KEYS.values())
+    from plumbing.inventory.deployer import SECRET_KEYS
+    keys |= set(SECRET_KEYS.values())
     return sorted(keys)
 
 

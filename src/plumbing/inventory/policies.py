@@ -265,6 +265,8 @@ POLICIES = {
     "bucket-settings": bucket_settings,
     "dashboard-read-only": dashboard_read_only,
     "deployed-image": cd_policies.deployed_image,
+    "deployer-least-privilege": cd_policies.deployer_least_privilege,
+    "state-bucket": cd_policies.state_bucket,
 }
 
 
