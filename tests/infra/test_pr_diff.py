@@ -118,3 +118,12 @@ def test_json_and_a_broken_policy_exits_1(trees, tmp_path):
     assert result.exit_code == 1, result.output
     [stack] = json.loads(result.stdout)["stacks"]
     assert stack["stack"] == "local" and stack["policies"] and stack["changed"]
+
+
+def test_unchanged_inputs_plan_once(trees, tmp_path):
+    base, _ = trees
+    same = checkout(tmp_path / "same")
+    (same / "README.extra").write_text("docs only")
+    assert prd.inputs_digest(base, "local") == prd.inputs_digest(same, "local")
+    d = prd.stack_diff(base, same, "local")
+    assert d.note == "the plan's inputs are unchanged" and d.diff == {"added": [], "removed": [], "changed": []}
