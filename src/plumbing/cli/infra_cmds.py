@@ -77,3 +77,20 @@ def pr_diff(base, stacks, number, repository, github_api, base_sha, head_sha, ou
     from plumbing.deploy.commands import pr_diff as run
 
     return run(base, root, stacks, number, repository, github_api, base_sha, head_sha, output)
+
+
+@infra.command("stale")
+@_stack
+@click.option("--delete", "delete_", is_flag=True, help="Delete what is stale (default: only list it).")
+@click.option("--include", multiple=True, metavar="KIND/[NAMESPACE/]NAME",
+              help="Also delete this Namespace or RBAC object (never deleted otherwise). Repeatable.")
+@output_option
+@root_option
+@exits
+def stale(stack, delete_, include, output, root):
+    """Objects in the namespaces the program manages (and cluster objects labelled as its own)
+    that the program does not declare. Exit 1 while any remains."""
+    from plumbing.config import find_root
+    from plumbing.deploy.commands import stale as run
+
+    return run(find_root(root), stack, delete_, set(include), output)

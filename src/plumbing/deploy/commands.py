@@ -266,3 +266,33 @@ def render(root: Path, stack: str, revision: str, repository: str | None, out: s
         return submit(repo, result["pipelinerun"], namespace=plan["namespace"],
                       service_account=plan["service_account"], follow=False, out=click.get_text_stream("stderr"))
     return EXIT_OK
+
+
+# -- plumbing infra stale ---------------------------------------------------------------------
+
+def stale(root: Path, stack: str, delete_: bool, include: set[str], output: str, inventory=None) -> int:
+    from plumbing.cluster import kube
+    from plumbing.cluster import stale as st
+    from plumbing.config import load_repo
+
+    repo = load_repo(root)
+    if inventory is None:
+        from plumbing.inventory.commands import _runner
+
+        inventory = _runner().plan(root, stack)
+    target = kube.connect(repo)
+    found = st.find(target, inventory)
+    unknown = sorted(include - {o.ref for o in found})
+    if unknown:
+        raise ConfigError(f"--include {unknown[0]}: not among the stale objects")
+    deleted, kept = st.delete(target, found, include) if delete_ else ([], list(found))
+    if output == "json":
+        click.echo(json.dumps(st.to_json(stack, found, deleted, kept), indent=2))
+    else:
+        for obj in found:
+            state = "deleted" if obj in deleted else ("kept (name it with --include to delete)"
+                                                      if delete_ and obj.kind in st.PROTECTED else "stale")
+            click.echo(f"{state:<8} {obj.ref}")
+        if not found:
+            click.echo(f"{stack}: nothing stale")
+    return EXIT_FAILED if kept else EXIT_OK
