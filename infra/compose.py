@@ -46,7 +46,7 @@ def compose(root: Path | None = None) -> dict:
             settings=settings, opts=k8s_opts)
     Tekton("tekton", repo=repo, settings=settings, opts=k8s_opts)
     from infra.deployer import Deployer
-    Deployer("deployer", repo=repo, settings=settings, opts=k8s_opts)
+    Deployer("deployer", repo=repo, settings=settings, image=plumbing_image, opts=k8s_opts)
     by_kind = {kind: [j for j in scheduled if j.kind == kind] for kind in ("nightly", "image", "job")}
     after_access = pulumi.ResourceOptions(providers=[cluster.provider], depends_on=list(access.service_accounts.values()))
     Nightlies("nightlies", jobs=by_kind["nightly"], image=plumbing_image, namespaces=access.namespaces,

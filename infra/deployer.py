@@ -1,6 +1,6 @@
 """The deployer (docs/cd.md): its namespace, the Kubernetes service account the deploy pipeline
-runs as (Workload Identity to a Google service account that may write only the Pulumi state
-bucket), a ClusterRole listing exactly what the program applies, the push trigger's account and
+runs as (Workload Identity to a Google service account that may write the Pulumi state bucket
+and the deploy records in the logs bucket), a ClusterRole listing exactly what the program applies, the push trigger's account and
 webhook secret, and on GKE the state bucket itself: versioned, never public."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import pulumi_kubernetes as k8s
 
 from infra.access import MANAGED, _rules
 from plumbing.inventory import deployer as model
-from plumbing.inventory.desired import TRIGGERS_CLUSTER_RULES, TRIGGERS_RULES, bucket_name
+from plumbing.inventory.desired import BUCKET_ROLES, TRIGGERS_CLUSTER_RULES, TRIGGERS_RULES, bucket_name
 
 
 class Deployer(pulumi.ComponentResource):
-    def __init__(self, name: str, *, repo, settings, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, *, repo, settings, image: str, opts: pulumi.ResourceOptions | None = None):
         super().__init__("plumbing:infra:Deployer", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         annotations = {"plumbing.tekton.dev/purpose": "runs the deploy pipeline: pulumi preview/up, verify"}
@@ -55,7 +55,12 @@ class Deployer(pulumi.ComponentResource):
                                                                           labels=MANAGED),
             string_data={key: cfg.require_secret(ck) for key, ck in model.SECRET_KEYS.items()},
             opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["stringData", "data"]))
-        self.register_outputs({"namespace": ns, "service_account": model.SERVICE_ACCOUNT})
+        from infra.schedules import cronjob
+
+        self.cronjobs = {job.name: cronjob(f"{name}-{job.name}", job, image, self.namespace, self)
+                         for job in model.jobs(repo, pulumi.get_stack())}
+        self.register_outputs({"namespace": ns, "service_account": model.SERVICE_ACCOUNT,
+                               "cronjobs": sorted(self.cronjobs)})
 
     def _cluster_role(self, name, account, role_name, rules, ns):
         role = k8s.rbac.v1.ClusterRole(
@@ -82,6 +87,10 @@ class Deployer(pulumi.ComponentResource):
         serviceaccount.IAMMember(
             f"{name}-workload-identity", service_account_id=account.name, role="roles/iam.workloadIdentityUser",
             member=f"serviceAccount:{settings.workload_pool}[{model.NAMESPACE}/{model.SERVICE_ACCOUNT}]", opts=child)
+        member = account.email.apply(lambda e: f"serviceAccount:{e}")
         storage.BucketIAMMember(f"{name}-state-admin", bucket=bucket.name, role="roles/storage.objectAdmin",
-                                member=account.email.apply(lambda e: f"serviceAccount:{e}"), opts=child)
+                                member=member, opts=child)
+        # Deploy records, the lock and the last-good marker live in the logs bucket.
+        storage.BucketIAMMember(f"{name}-logs-writer", bucket=bucket_name(repo.org.buckets.logs),
+                                role=BUCKET_ROLES["writer"], member=member, opts=child)
         return account.email

@@ -9,24 +9,24 @@ import pytest
 
 from plumbing.ci_images import load_images
 from plumbing.config import load_repo
-from plumbing.cronjobs import load_jobs
-from plumbing.inventory import desired as model
 from plumbing.inventory import policies as policy
 
 from .conftest import ROOT, named, of_type
 
 
-def expected():
-    repo = load_repo(ROOT)
-    return model.scheduled_jobs(repo, load_images(repo), load_jobs(repo))
+def expected(stack="dogfooding"):
+    """Every CronJob the stack must declare: nightlies, image builds, jobs and the deployer's."""
+    from plumbing.inventory.commands import expected_jobs
+
+    return expected_jobs(ROOT, stack)
 
 
 def test_every_policy_holds_for_each_stack(inventory, stack):
     assert policy.check(inventory) == [], stack
 
 
-def test_one_cronjob_per_nightly_project_image_and_job(inventory):
-    assert policy.coverage(inventory, expected()) == []
+def test_one_cronjob_per_nightly_project_image_and_job(inventory, stack):
+    assert policy.coverage(inventory, expected(stack)) == []
     repo = load_repo(ROOT)
     nightly = sorted(n for n, p in repo.projects.items() if p.has_nightly)
     names = sorted(r["inputs"]["metadata"]["name"] for r in of_type(inventory, "batch/v1:CronJob"))

@@ -103,12 +103,14 @@ def drift(stack, workdir, root):
 @click.option("--apply", "apply_", is_flag=True, help="Create the PipelineRun in the cluster (the push trigger and "
               "the hourly catch-up do; people do not).")
 @click.option("--skip-deployed", is_flag=True, help="Do nothing when the last deploy of the stack was this commit.")
+@click.option("--drift", is_flag=True, help="Render the drift check instead (preview with refresh, changes nothing).")
 @output_option
 @root_option
 @exits
-def render(stack, revision, repository, out, apply_, skip_deployed, output, root):
+def render(stack, revision, repository, out, apply_, skip_deployed, drift, output, root):
     """Render the deploy Pipeline and its PipelineRun (every task spec embedded) for one commit;
-    --revision may be a branch (resolved with git ls-remote)."""
+    --revision may be a branch (resolved with git ls-remote) or `deployed` (the last verified commit)."""
     from plumbing.deploy.commands import render as go
 
-    return go(_root(root), stack, revision, repository, out, output, apply_=apply_, skip_deployed=skip_deployed)
+    return go(_root(root), stack, revision, repository, out, output, apply_=apply_, skip_deployed=skip_deployed,
+              mode="drift" if drift else "deploy")

@@ -229,7 +229,7 @@ def last_deployed(repo, stack: str) -> str | None:
 
 
 def render(root: Path, stack: str, revision: str, repository: str | None, out: str | None, output: str,
-           apply_: bool = False, skip_deployed: bool = False) -> int:
+           apply_: bool = False, skip_deployed: bool = False, mode: str = "deploy") -> int:
     import yaml
 
     from plumbing.config import load_repo
@@ -243,11 +243,18 @@ def render(root: Path, stack: str, revision: str, repository: str | None, out: s
         if not repo.org.notify.github_repository:
             raise ConfigError("--repository is required when plumbing.yaml has no notify.github_repository")
         repository = f"https://github.com/{repo.org.notify.github_repository}"
+    if revision == "deployed":
+        from plumbing.deploy import records as rec
+
+        marker = rec.read_marker(logs_bucket(repo), stack)
+        if marker is None:
+            raise ConfigError(f"stack {stack}: no verified deploy recorded yet")
+        revision = marker.commit
     revision = resolve(repository, revision)
     if skip_deployed and last_deployed(repo, stack) == revision:
         click.echo(f"{stack}: {revision[:12]} is the last commit deployed; nothing to do")
         return EXIT_OK
-    result = render_deploy(repo, stack, revision, repository)
+    result = render_deploy(repo, stack, revision, repository, mode)
     if out:
         folder = Path(out)
         folder.mkdir(parents=True, exist_ok=True)

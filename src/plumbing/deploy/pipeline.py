@@ -11,7 +11,10 @@ from plumbing.findings import CheckFailed, ConfigError
 TEMPLATE = "pipelines/deploy.yaml.j2"
 
 
-def render(repo, stack: str, revision: str, repository: str) -> dict:
+MODES = ("deploy", "drift")
+
+
+def render(repo, stack: str, revision: str, repository: str, mode: str = "deploy") -> dict:
     from plumbing.ci_images import load_images, render_build
     from plumbing.config import image_pin_problem
     from plumbing.inventory import deployer
@@ -28,7 +31,7 @@ def render(repo, stack: str, revision: str, repository: str) -> dict:
     build = render_build(repo, dict(image, revision=revision))["pipeline"]
     build_tasks = {f"image-build-{t['name']}": {"spec": t["taskSpec"]} for t in build["spec"]["tasks"]}
     docs = render_template(
-        repo, TEMPLATE, stack=stack, revision=revision, repository=repository, image=image,
+        repo, TEMPLATE, mode=mode, stack=stack, revision=revision, repository=repository, image=image,
         build_args=[f"{k}={v}" for k, v in sorted(image["build_args"].items())],
         pulumi_image=deployer.PULUMI_IMAGE, state_bucket=deployer.state_bucket(repo.org),
         namespace=deployer.NAMESPACE, service_account=deployer.SERVICE_ACCOUNT, registry_secret=REGISTRY_SECRET,
@@ -45,6 +48,6 @@ def render(repo, stack: str, revision: str, repository: str) -> dict:
     annotations["plumbing.tekton.dev/content-hash"] = content_hash(spec)
     pipeline = dict(pipeline, spec=spec)
     return {"pipeline": pipeline, "pipelinerun": run,
-            "plan": {"stack": stack, "revision": revision, "repository": repository,
+            "plan": {"mode": mode, "stack": stack, "revision": revision, "repository": repository,
                      "namespace": deployer.NAMESPACE, "service_account": deployer.SERVICE_ACCOUNT,
                      "pulumi_image": deployer.PULUMI_IMAGE, "state_bucket": deployer.state_bucket(repo.org)}}

@@ -100,7 +100,7 @@ def stack_diff(base: Path, head: Path, stack: str) -> StackDiff:
     if inputs_digest(base, stack) == inputs_digest(head, stack):   # most PRs: nothing to plan twice
         with _program_of(Path(head).resolve()):
             resources = mocks.plan(Path(head), stack)
-        return StackDiff(stack, inv.diff(resources, resources), violations(resources, Path(head)),
+        return StackDiff(stack, inv.diff(resources, resources), violations(resources, Path(head), stack),
                          "the plan's inputs are unchanged")
     proc = _start(Path(base).resolve(), stack)
     try:
@@ -111,7 +111,7 @@ def stack_diff(base: Path, head: Path, stack: str) -> StackDiff:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-    return StackDiff(stack, inv.diff(old, resources), violations(resources, Path(head)), note)
+    return StackDiff(stack, inv.diff(old, resources), violations(resources, Path(head), stack), note)
 
 
 def markdown(diffs: list[StackDiff], base_sha: str = "", head_sha: str = "") -> str:

@@ -56,3 +56,25 @@ def rules() -> list[dict]:
     out.append({"api_groups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles", "roles"],
                 "verbs": ["bind", "escalate"]})
     return out + [dict(r) for r in VERIFY_RULES]
+
+
+CATCH_UP = "deploy-catch-up"
+DRIFT = "deploy-drift"
+
+
+def jobs(repo, stack: str) -> list:
+    """The deployer's CronJobs, run from the deployed plumbing image as the deployer: hourly, deploy
+    the default branch's head unless it was the last commit deployed (a missed push); every six
+    hours, the drift check of the deployed commit."""
+    from plumbing.inventory.desired import LAUNCH_DEADLINE, LAUNCHER_RESOURCES, SCRATCH, Job
+
+    base = ["plumbing", "deploy", "render", "-s", stack, "--apply", "--out", f"{SCRATCH}/dist"]
+    common = {"namespace_key": "deploy", "namespace": NAMESPACE, "service_account": SERVICE_ACCOUNT,
+              "deadline_seconds": LAUNCH_DEADLINE, "resources": LAUNCHER_RESOURCES, "source": "pipelines/deploy.yaml.j2"}
+    return [
+        Job(name=CATCH_UP, kind="deploy", schedule="23 * * * *",
+            command=[*base, "--revision", "HEAD", "--skip-deployed"], labels={"plumbing.tekton.dev/job": CATCH_UP},
+            **common),
+        Job(name=DRIFT, kind="deploy", schedule="53 */6 * * *", command=[*base, "--revision", "deployed", "--drift"],
+            labels={"plumbing.tekton.dev/job": DRIFT}, **common),
+    ]
