@@ -127,3 +127,18 @@ def test_unchanged_inputs_plan_once(trees, tmp_path):
     assert prd.inputs_digest(base, "local") == prd.inputs_digest(same, "local")
     d = prd.stack_diff(base, same, "local")
     assert d.note == "the plan's inputs are unchanged" and d.diff == {"added": [], "removed": [], "changed": []}
+
+
+def test_pr_comment_posts_a_saved_diff_and_refuses_anything_else(github_server, tmp_path):
+    pr = github_server.add_pull("o/r", "t", head="x")
+    body = tmp_path / "infra-diff.md"
+    body.write_text(prd.MARKER + "\n### Infrastructure")
+    args = ["infra", "pr-comment", "--body-file", str(body), "--pr", str(pr["number"]), "--repository", "o/r",
+            "--github-api", github_server.url]
+    for expected in ("created", "updated"):
+        result = CliRunner().invoke(plumbing, args, env={"GITHUB_TOKEN": TOKEN})
+        assert result.exit_code == 0 and f"comment {expected}" in result.stdout, result.output
+    assert len(github_server.comments["o/r"]) == 1
+    body.write_text("anything")
+    bad = CliRunner().invoke(plumbing, args, env={"GITHUB_TOKEN": TOKEN})
+    assert bad.exit_code == 2 and "not a `plumbing infra pr-diff` output" in bad.stderr

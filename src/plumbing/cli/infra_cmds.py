@@ -94,3 +94,18 @@ def stale(stack, delete_, include, output, root):
     from plumbing.deploy.commands import stale as run
 
     return run(find_root(root), stack, delete_, set(include), output)
+
+
+@infra.command("pr-comment")
+@click.option("--body-file", type=click.Path(dir_okay=False, exists=True), required=True,
+              help="What `plumbing infra pr-diff` printed.")
+@click.option("--pr", "number", type=int, required=True, help="The pull request number.")
+@click.option("--repository", required=True, help="owner/name of the pull request.")
+@click.option("--github-api", default=None, help="GitHub API base URL (default: $GITHUB_API_URL or api.github.com).")
+@exits
+def pr_comment(body_file, number, repository, github_api):
+    """Post a saved `pr-diff` as the PR's one inventory comment (edited in place on later pushes).
+    The PR pipeline runs this from the deployed image, so PR code never holds the token."""
+    from plumbing.deploy.commands import pr_comment as run
+
+    return run(body_file, number, repository, github_api)

@@ -303,3 +303,16 @@ def stale(root: Path, stack: str, delete_: bool, include: set[str], output: str,
         if not found:
             click.echo(f"{stack}: nothing stale")
     return EXIT_FAILED if kept else EXIT_OK
+
+
+def pr_comment(body_file: str, number: int, repository: str, github_api: str | None) -> int:
+    from plumbing.cli.common import github_client
+    from plumbing.deploy import pr_diff as prd
+
+    body = Path(body_file).read_text(encoding="utf-8")
+    if not body.startswith(prd.MARKER):
+        raise ConfigError(f"{body_file}: not a `plumbing infra pr-diff` output (it starts with {prd.MARKER})")
+    with github_client(github_api or os.environ.get("GITHUB_API_URL")) as client:
+        what, comment = prd.upsert_comment(client, repository, number, body)
+    click.echo(f"comment {what}: {comment.get('html_url', '')}")
+    return EXIT_OK
