@@ -182,3 +182,16 @@ def status(bucket, stack: str, now: datetime) -> dict:
         out.update(deployed=marker.commit, image=marker.image, verified=marker.verified,
                    age=human_age(max(now - verified, timedelta(0))))
     return out
+
+
+def statuses(bucket, root, now: datetime) -> list[dict]:
+    """status() of every stack (Pulumi.<stack>.yaml at `root`) that has deployed at least once."""
+    from pathlib import Path
+
+    stacks = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in Path(root).glob("Pulumi.*.yaml"))
+    out = []
+    for stack in stacks:
+        row = status(bucket, stack, now)
+        if row["deployed"] or row["last"]:
+            out.append(row)
+    return out
