@@ -145,9 +145,11 @@ def check_crds(target, exp: Expected) -> list[Gate]:
     return gates
 
 
-MINIMAL_TASK = {"apiVersion": "tekton.dev/v1", "kind": "Task",
-                "metadata": {"generateName": "plumbing-verify-"},
-                "spec": {"steps": [{"name": "noop", "image": "busybox", "script": "true"}]}}
+def minimal_task() -> dict:
+    # A fresh name each time (not generateName): a dry run stores nothing, so the name is free.
+    return {"apiVersion": "tekton.dev/v1", "kind": "Task",
+            "metadata": {"name": f"plumbing-verify-{uuid.uuid4().hex[:8]}"},
+            "spec": {"steps": [{"name": "noop", "image": "busybox", "script": "true"}]}}
 
 
 def check_webhook(target, exp: Expected) -> Gate:
@@ -156,7 +158,7 @@ def check_webhook(target, exp: Expected) -> Gate:
 
     try:
         target.custom.create_namespaced_custom_object("tekton.dev", "v1", exp.webhook_namespace, "tasks",
-                                                      MINIMAL_TASK, dry_run="All")
+                                                      minimal_task(), dry_run="All")
     except ApiException as exc:
         return Gate("webhook", False, f"dry-run create of a Task in {exp.webhook_namespace}: {_err(exc)}")
     return Gate("webhook", True, "a dry-run Task was admitted")

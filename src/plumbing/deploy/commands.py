@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,7 +122,7 @@ def run(root: Path, stack: str, commit: str, image: str, workdir: Path, run_name
     with tempfile.TemporaryDirectory(prefix="plumbing-rollback-") as tmp:
         record = deploy.deploy(req, engine=engine or PulumiCLI(), verify=cluster_verifier(repo, smoke),
                                checkout=git_checkout(Path(workdir), Path(tmp)), bucket=logs_bucket(repo),
-                               notify=notifier(repo, stack, out=click.get_text_stream("stderr")))
+                               notify=notifier(repo, stack, out=sys.stderr))
     click.echo(record.to_json().decode() if output == "json" else deploy.summary(record))
     return EXIT_OK if record.good else EXIT_FAILED
 
@@ -171,7 +172,7 @@ def drift(root: Path, stack: str, workdir: Path, engine=None, notify=None) -> in
              webhook_url=os.environ.get("SLACK_WEBHOOK_URL") or None,
              github_api=os.environ.get("GITHUB_API_URL") or DEFAULT_GITHUB_API,
              github_repository=repo.org.notify.github_repository, github_token=os.environ.get("GITHUB_TOKEN") or None,
-             out=click.get_text_stream("stderr"))
+             out=sys.stderr)
     else:
         notify(message)
     return EXIT_FAILED
@@ -271,7 +272,7 @@ def render(root: Path, stack: str, revision: str, repository: str | None, out: s
 
         plan = result["plan"]
         return submit(repo, result["pipelinerun"], namespace=plan["namespace"],
-                      service_account=plan["service_account"], follow=False, out=click.get_text_stream("stderr"))
+                      service_account=plan["service_account"], follow=False, out=sys.stderr)
     return EXIT_OK
 
 
