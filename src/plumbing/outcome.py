@@ -41,9 +41,9 @@ STATUSES = ("Succeeded", "Completed", "Failed", "None", "Cancelled", "TimedOut")
 OK_STATUSES = frozenset({"Succeeded", "Completed"})
 FAILED_STATUSES = frozenset({"Failed", "Cancelled", "TimedOut"})
 
-_COMMIT = re.compile(r"^[0-9a-f]{40}$")
-_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_RUN = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+_COMMIT = re.compile(r"[0-9a-f]{40}", re.ASCII)
+_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", re.ASCII)
+_RUN = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?", re.ASCII)
 
 
 class OutcomeError(ValueError):
@@ -120,7 +120,7 @@ def make_outcome(*, project: str, version: str, status: str, run: str, commit: s
     """A checked record; OutcomeError naming the first bad value."""
     from plumbing import versions
 
-    if not _NAME.match(project or ""):
+    if not _NAME.fullmatch(project or ""):
         raise OutcomeError(f"project {project!r} is not a lowercase name")
     try:
         mode = versions.parse(version).kind
@@ -130,10 +130,10 @@ def make_outcome(*, project: str, version: str, status: str, run: str, commit: s
     if (status or "").lower() not in canonical:
         raise OutcomeError(f"status {status!r} is not one of {', '.join(STATUSES)}")
     status = canonical[status.lower()]
-    if not _RUN.match(run or "") or len(run) > 253:
+    if not _RUN.fullmatch(run or "") or len(run) > 253:
         raise OutcomeError(f"run {run!r} is not a PipelineRun name")
     if commit is not None:
-        if not _COMMIT.match(commit):
+        if not _COMMIT.fullmatch(commit):
             raise OutcomeError(f"commit {commit!r} is not a full 40-hex commit SHA (lowercase)")
         if mode == versions.NIGHTLY and not commit.startswith(version[-10:]):
             raise OutcomeError(f"commit {commit[:10]}... does not match nightly {version}, "

@@ -20,7 +20,7 @@ from plumbing.outcome import format_time, object_url
 TEMPLATES = Path(__file__).parent / "templates"
 SYMBOLS = {"ok": "✓", "failed": "✗", "stale": "⚠", "warn": "⚠", "published": "–", "unknown": "?", "off": "–"}
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8"}
-_GITHUB = re.compile(r"^https://(github\.com|gitlab\.com)/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/?$")
+_GITHUB = re.compile(r"https://(github\.com|gitlab\.com)/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/?", re.ASCII)
 
 
 def _environment():
@@ -48,7 +48,7 @@ def _duration(delta: timedelta) -> str:
 
 
 def _commit_url(view: ProjectView, commit: str) -> str | None:
-    if view.repository and _GITHUB.match(view.repository) and len(commit) == 40:
+    if view.repository and _GITHUB.fullmatch(view.repository) and len(commit) == 40:
         return f"{view.repository.rstrip('/')}/commit/{commit}"
     return None
 
