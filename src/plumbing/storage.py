@@ -173,6 +173,9 @@ def open_bucket(url: str, *, retry: RetryPolicy | None = None, client=None) -> B
 
     `.`, `..` and empty segments are refused: `gs://a/../b` would otherwise write objects named
     `../b/...` and print public URLs that point into another bucket."""
+    reason = bad_name_reason(url or "")
+    if reason:  # before urlsplit, which silently drops newlines and tabs
+        raise StorageError(f"bucket URL {reason}")
     parts = urlsplit(url or "")
     if parts.scheme == "gs":
         if not parts.netloc:

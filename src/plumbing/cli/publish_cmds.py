@@ -62,10 +62,11 @@ def publish(project, version, src_dir, bucket_url, latest, root, output):
 @output_option
 @exits
 def status(project, now, nightly_bucket, release_bucket, root, output):
-    """Latest full and nightly release per project, their age; exit 1 if a nightly is stale.
+    """Latest full and nightly release per project, their age; exit 1 if a nightly is stale
+    or a latest/ is not an exact copy of the highest release.
 
     A nightly is stale when it is older than twice its schedule's period (or missing while
-    the project has a nightly schedule).
+    the project has a nightly schedule). latest/ is compared file by file, by checksum.
     """
     from plumbing.ages import parse_now
     from plumbing.release.status import project_status
@@ -80,15 +81,19 @@ def status(project, now, nightly_bucket, release_bucket, root, output):
     rb = open_bucket(rb_url) if rb_url else None
     rows = [project_status(p, nb, rb, when) for p in projects]
     stale = [r for r in rows if r.stale]
+    wrong = [r for r in rows if r.latest_wrong]
     if output == "json":
         click.echo(json.dumps({"now": when.isoformat(), "stale": [r.project for r in stale],
+                               "latest_wrong": [r.project for r in wrong],
                                "projects": [r.as_dict() for r in rows]}, indent=2))
     else:
         for r in rows:
             click.echo(r.line())
         if stale:
             click.echo(f"{len(stale)} stale nightly: {', '.join(r.project for r in stale)}", err=True)
-    return EXIT_FAILED if stale else EXIT_OK
+        if wrong:
+            click.echo(f"{len(wrong)} with a wrong latest/: {', '.join(r.project for r in wrong)}", err=True)
+    return EXIT_FAILED if stale or wrong else EXIT_OK
 
 
 @click.command("precheck")

@@ -91,14 +91,14 @@ class LocalFile:
 
 
 def read_dir(src_dir: str | os.PathLike) -> list[LocalFile]:
-    """Every file under DIR, release.yaml last. Refused (CheckFailed, before anything is
-    uploaded), naming the path: a symlink anywhere (to a file or a folder: in the cluster the
+    """Every file under DIR, release.yaml last. Refused (PlumbingError, exit 2, before anything
+    is uploaded), naming the path: a symlink anywhere (to a file or a folder: in the cluster the
     release workspace sits next to mounted credentials), anything but regular files and
     folders, and names that are not UTF-8 or hold control characters. Files are opened with
     O_NOFOLLOW, so a symlink swapped in after the walk is not followed either."""
     root = Path(src_dir)
     if not root.is_dir():
-        raise CheckFailed(f"{root}: not a folder")
+        raise PlumbingError(f"{root}: not a folder")
     files = []
     for dirpath, dirnames, filenames in os.walk(root, onerror=_walk_error):
         dirnames.sort()
@@ -128,13 +128,13 @@ def _check_entry(root: Path, path: Path, rel: str) -> None:
     except OSError as exc:
         raise PlumbingError(f"{_shown(root, rel)}: cannot read: {exc.strerror}") from None
     if stat.S_ISLNK(mode):
-        raise CheckFailed(f"{_shown(root, rel)} is a symlink (to {os.readlink(path)!r}); a release folder "
+        raise PlumbingError(f"{_shown(root, rel)} is a symlink (to {os.readlink(path)!r}); a release folder "
                           f"holds regular files only; nothing uploaded")
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-        raise CheckFailed(f"{_shown(root, rel)} is not a regular file or folder; nothing uploaded")
+        raise PlumbingError(f"{_shown(root, rel)} is not a regular file or folder; nothing uploaded")
     reason = bad_name_reason(rel)
     if reason:
-        raise CheckFailed(f"{_shown(root, rel)}: {reason}; file names must be UTF-8 without control "
+        raise PlumbingError(f"{_shown(root, rel)}: {reason}; file names must be UTF-8 without control "
                           f"characters; nothing uploaded")
 
 
@@ -143,11 +143,11 @@ def _read_no_follow(path: Path) -> bytes:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise CheckFailed(f"{path} became a symlink while it was read; nothing uploaded") from None
+            raise PlumbingError(f"{path} became a symlink while it was read; nothing uploaded") from None
         raise PlumbingError(f"{path}: cannot read: {exc.strerror}") from None
     with os.fdopen(fd, "rb") as f:
         if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            raise CheckFailed(f"{path} is not a regular file; nothing uploaded")
+            raise PlumbingError(f"{path} is not a regular file; nothing uploaded")
         return f.read()
 
 
@@ -226,8 +226,8 @@ def check_release_dir(files: list[LocalFile], version: str, src_dir: str) -> Non
         if name not in by_name:
             continue
         problem = kubernetes_objects_problem(by_name[name].data, f"{src_dir}/{name}")
-        if problem:
-            raise CheckFailed(f"{problem}; nothing uploaded")
+        if problem:  # not a release at all: a usage error (exit 2), like a malformed version
+            raise PlumbingError(f"{problem}; nothing uploaded")
     problems = version_label_problems(by_name[MARKER].data.decode("utf-8"), version, f"{src_dir}/{MARKER}")
     if problems:
         err = CheckFailed(f"{problems[0]}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
