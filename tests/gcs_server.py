@@ -20,6 +20,7 @@ from __future__ import annotations
 import http.client
 import itertools
 import json
+import random
 import socket
 import subprocess
 import tempfile
@@ -109,8 +110,8 @@ class FaultProxy:
     makes every request after the n-th matching one fail (an outage), until `heal()`.
     `log` records (method, path, action) for every request; `answered` records
     (method, path, status) for every answer the upstream server gave; `uploads` (object name,
-    status) for every forwarded upload. `latency` (seconds) delays every request, as a bucket
-    seen from far away does (30 ms from a cluster to GCS); `requests()` counts them.
+    status) for every forwarded upload. `latency` (seconds, plus up to `jitter` at random) delays
+    every request, as a bucket seen from far away does (30 ms from a cluster to GCS).
     """
 
     def __init__(self, upstream: str):
@@ -122,6 +123,7 @@ class FaultProxy:
         self.answered: list[tuple[str, str, int]] = []
         self.uploads: list[tuple[str, int]] = []  # (object name, status) of forwarded uploads
         self.latency = 0.0  # seconds added before each request is forwarded (a far-away bucket)
+        self.jitter = 0.0  # plus up to this many seconds, at random
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -136,8 +138,8 @@ class FaultProxy:
                 body = self.rfile.read(length) if length else None
                 action = proxy._action(self.command, self.path)
                 proxy.log.append((self.command, self.path, action))
-                if proxy.latency:
-                    time.sleep(proxy.latency)
+                if proxy.latency or proxy.jitter:
+                    time.sleep(proxy.latency + random.uniform(0, proxy.jitter))
                 if action == "drop":
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)

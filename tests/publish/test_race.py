@@ -20,6 +20,8 @@ from plumbing.release.publish import publish
 from plumbing.storage import open_bucket
 
 TRIALS = 3
+DELAYS = [0.1, 0.2, 0.3]  # v1.4.0 starts while v1.3.0 uploads (30 ms a request)
+LOCAL_DELAYS = [0.0, 0.005, 0.01]
 LATENCY = 0.03
 
 
@@ -27,10 +29,16 @@ def tree(bucket, prefix):
     return {b.name[len(prefix):]: b.md5 for b in bucket.list(prefix)}
 
 
+def files(version: str) -> dict[str, str]:
+    """Files both releases have, with their own content: a real release has several, so moving
+    latest/ takes a dozen requests, and the two moves overlap."""
+    return {f"extra/file-{i}.yaml": f"version: {version}\nfile: {i}\n" for i in range(8)}
+
+
 def race(bucket, project, release_dir, delay):
     publish(bucket, project, "v1.2.0", release_dir("v1.2.0", salt=project, extra={"old.yaml": "o: 1\n"}))
-    dirs = {"v1.3.0": release_dir("v1.3.0", salt=project, extra={"only-in-1.3.yaml": "a: 1\n"}),
-            "v1.4.0": release_dir("v1.4.0", salt=project, extra={"only-in-1.4.yaml": "b: 1\n"})}
+    dirs = {version: release_dir(version, salt=project, extra={**files(version), f"zz-only-in-{version}.yaml": "a: 1\n"})
+            for version in ("v1.3.0", "v1.4.0")}
     errors = []
 
     def go(version):
@@ -49,7 +57,7 @@ def race(bucket, project, release_dir, delay):
     assert not errors, errors  # both finish: the loser waits for the lease, then decides afresh
     latest = tree(bucket, layout.latest_folder(project))
     assert latest == tree(bucket, layout.release_folder(project, "v1.4.0")), latest
-    assert "only-in-1.3.yaml" not in latest and "old.yaml" not in latest
+    assert "zz-only-in-v1.3.0.yaml" not in latest and "old.yaml" not in latest
 
 
 def test_concurrent_publishes_through_a_slow_link_never_mix_latest(fault_proxy, gcs_bucket_url, fast_retry,
@@ -57,13 +65,13 @@ def test_concurrent_publishes_through_a_slow_link_never_mix_latest(fault_proxy, 
     fault_proxy.latency = LATENCY
     bucket = open_bucket(gcs_bucket_url, retry=fast_retry)
     for trial in range(TRIALS):
-        race(bucket, f"p{trial}", release_dir, delay=0.05 + 0.1 * trial)
+        race(bucket, f"p{trial}", release_dir, delay=DELAYS[trial])
 
 
 def test_concurrent_publishes_on_a_local_folder_never_mix_latest(tmp_path, fast_retry, release_dir):
     bucket = open_bucket((tmp_path / "bucket").as_uri(), retry=fast_retry)
     for trial in range(TRIALS):
-        race(bucket, f"p{trial}", release_dir, delay=0.002 * trial)
+        race(bucket, f"p{trial}", release_dir, delay=LOCAL_DELAYS[trial])
 
 
 # --- the lease itself ---------------------------------------------------------------------------
