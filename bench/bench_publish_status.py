@@ -38,7 +38,7 @@ DAYS = 730
 FULLS = 24
 TARGET_PAGE = 4.0
 START = date(2024, 12, 1)
-NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
+NOW = datetime.now(UTC) + timedelta(hours=1)  # the objects are written now
 RELEASE = """apiVersion: v1
 kind: Namespace
 metadata:

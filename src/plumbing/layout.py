@@ -124,12 +124,27 @@ def newest_release(bucket, project: str, kind: str, exclude=(), before=None):
     """(tag, Blob of its release.yaml) of the highest complete release of `kind`, leaving out
     `exclude` and releases whose release.yaml was written after `before`; None when there is
     none. Lists version folders only and stats release.yaml from the highest down, so it
-    usually costs two requests however long the history."""
-    for tag in newest_first(t for t in release_tags(bucket, project, kind) if t not in exclude):
+    usually costs two requests however long the history; when the first few candidates do not
+    qualify (interrupted publishes, a `before` far in the past) one listing of previous/
+    answers instead, rather than a request per version."""
+    candidates = newest_first(t for t in release_tags(bucket, project, kind) if t not in exclude)
+    for tag in candidates[:STATS_BEFORE_LISTING]:
         blob = bucket.stat(release_file(project, tag, MARKER))
-        if blob is not None and (before is None or blob.updated is None or blob.updated <= before):
+        if _qualifies(blob, before):
             return tag, blob
-    return None
+    if len(candidates) <= STATS_BEFORE_LISTING:
+        return None
+    found = {tag: blob for tag, blob in released_versions(bucket, project, kind).items()
+             if tag not in exclude and _qualifies(blob, before)}
+    tag = newest(found)
+    return (tag, found[tag]) if tag else None
+
+
+STATS_BEFORE_LISTING = 4
+
+
+def _qualifies(blob, before) -> bool:
+    return blob is not None and (before is None or blob.updated is None or blob.updated <= before)
 
 
 def newest(tags) -> str | None:
