@@ -79,7 +79,10 @@ def status(project, now, nightly_bucket, release_bucket, root, output):
     rb_url = release_bucket or repo.org.buckets.release
     nb = open_bucket(nb_url) if nb_url else None
     rb = open_bucket(rb_url) if rb_url else None
-    rows = [project_status(p, nb, rb, when) for p in projects]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=8) as pool:  # a few round trips per project, at once
+        rows = list(pool.map(lambda p: project_status(p, nb, rb, when), projects))
     stale = [r for r in rows if r.stale]
     wrong = [r for r in rows if r.latest_wrong]
     if output == "json":

@@ -367,7 +367,8 @@ def move_latest(bucket: Bucket, project: str, version: str, result: PublishResul
     result.latest_moved, result.latest_reason = moves, reason
     # A higher release never goes away, so "does not move" stays true without the lease; and a
     # re-run whose latest/ already mirrors VERSION, with nobody moving it, writes nothing.
-    if not moves or (_latest_is(bucket, project, version) and not latest_lease.is_held(bucket, project)):
+    if not moves or (result.already_published and _latest_is(bucket, project, version)
+                     and not latest_lease.is_held(bucket, project)):
         return
     with latest_lease.held(bucket, project, version) as lease:
         moves, reason = decide_latest(bucket, project, version)
