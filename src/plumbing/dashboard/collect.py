@@ -136,45 +136,21 @@ class Listing:
 
 def read_releases(bucket, bucket_url: str, project: str, kind: str, limit: int,
                   logs_bucket=None, logs_url: str | None = None) -> Listing:
-    """The newest `limit` releases of one kind in one bucket, and what latest/ holds.
-
-    The version folders come from a folder listing and only the shown ones are listed (at
-    once), so the page's cost does not grow with two years of history."""
-    base = layout.previous_prefix(project)
+    """The newest `limit` releases of one kind in one bucket, and what latest/ holds."""
+    grouped = layout.group_by_version(bucket.list(layout.previous_prefix(project)), project)
     logs = _logs_elsewhere(logs_bucket, project)
-    names = [folder[len(base):].rstrip("/") for folder in bucket.list_folders(base)]
     # Folders that are not versions are shown, with a note, rather than silently dropped.
-    tags = [t for t in names if layout.of_kind(t, kind) or not layout.of_kind(t, None)]
-    tags.sort(key=lambda tag: (versions.sort_key(tag), tag), reverse=True)
+    tags = [t for t in grouped if layout.of_kind(t, kind) or not layout.of_kind(t, None)]
+    complete = [t for t in tags if layout.MARKER in grouped[t] and layout.of_kind(t, kind)]
+    tags.sort(key=lambda tag: (versions.sort_key(tag), _newest_upload(grouped[tag].values())), reverse=True)
     shown, hidden = tags[:limit], max(0, len(tags) - limit)
-    grouped = _list_versions(bucket, project, shown)
-    complete = [t for t in shown if layout.MARKER in grouped[t] and layout.of_kind(t, kind)]
     latest = layout.latest_holds(bucket, project, {t: grouped[t] for t in complete})
-    highest = layout.newest(complete)
-    if hidden and (latest == "?" or highest is None):  # it may hold, or be, an older release
-        everything = layout.group_by_version(bucket.list(base), project)
-        complete = [t for t, files in everything.items() if layout.MARKER in files and layout.of_kind(t, kind)]
-        latest = layout.latest_holds(bucket, project, {t: everything[t] for t in complete})
-        highest = layout.newest(complete)
     outcomes = _read_outcomes(bucket, project, [t for t in shown if FILENAME in grouped[t]])
     rows = [_release(project, kind, tag, grouped[tag], outcomes.get(tag, (None, "")), bucket_url,
                      logs_url if tag in logs else None) for tag in shown]
     for row in rows:
         row.latest = row.version == latest
-    return Listing(rows, hidden, latest, highest)
-
-
-def _list_versions(bucket, project: str, tags: list[str]) -> dict[str, dict]:
-    """{tag: {file name: Blob}} for the given version folders, listed concurrently (bounded)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    def files(tag: str) -> dict:
-        return layout.group_by_version(bucket.list(layout.release_folder(project, tag)), project).get(tag, {})
-
-    if len(tags) <= 1:
-        return {tag: files(tag) for tag in tags}
-    with ThreadPoolExecutor(max_workers=min(READ_CONCURRENCY, len(tags))) as pool:
-        return dict(zip(tags, pool.map(files, tags), strict=True))
+    return Listing(rows, hidden, latest, layout.newest(complete))
 
 
 def _logs_elsewhere(logs_bucket, project: str) -> set[str]:
