@@ -20,6 +20,7 @@ from __future__ import annotations
 import http.client
 import itertools
 import json
+import random
 import socket
 import subprocess
 import tempfile
@@ -108,7 +109,9 @@ class FaultProxy:
     without answering: the server did the work, the client never hears). `fail_from(n, action)`
     makes every request after the n-th matching one fail (an outage), until `heal()`.
     `log` records (method, path, action) for every request; `answered` records
-    (method, path, status) for every answer the upstream server gave.
+    (method, path, status) for every answer the upstream server gave; `uploads` (object name,
+    status) for every forwarded upload. `latency` (seconds, plus up to `jitter` at random) delays
+    every request, as a bucket seen from far away does (30 ms from a cluster to GCS).
     """
 
     def __init__(self, upstream: str):
@@ -118,6 +121,9 @@ class FaultProxy:
         self.outage = None  # (action, match, countdown)
         self.log: list[tuple[str, str, str]] = []
         self.answered: list[tuple[str, str, int]] = []
+        self.uploads: list[tuple[str, int]] = []  # (object name, status) of forwarded uploads
+        self.latency = 0.0  # seconds added before each request is forwarded (a far-away bucket)
+        self.jitter = 0.0  # plus up to this many seconds, at random
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -132,6 +138,8 @@ class FaultProxy:
                 body = self.rfile.read(length) if length else None
                 action = proxy._action(self.command, self.path)
                 proxy.log.append((self.command, self.path, action))
+                if proxy.latency or proxy.jitter:
+                    time.sleep(proxy.latency + random.uniform(0, proxy.jitter))
                 if action == "drop":
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
@@ -153,6 +161,8 @@ class FaultProxy:
                 data = resp.read()
                 conn.close()
                 proxy.answered.append((self.command, self.path, resp.status))
+                if is_upload(self.command, self.path):
+                    proxy.uploads.append((_upload_name(self.path, body), resp.status))
                 if action == "lose":
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
@@ -216,6 +226,22 @@ class FaultProxy:
 
 def is_upload(method: str, path: str) -> bool:
     return method == "POST" and path.startswith("/upload/")
+
+
+def _upload_name(path: str, body: bytes | None) -> str:
+    """The object name of an upload: in the query (media uploads) or the multipart metadata."""
+    from urllib.parse import parse_qs, urlsplit
+
+    query = parse_qs(urlsplit(path).query)
+    if "name" in query:
+        return query["name"][0]
+    for line in (body or b"").splitlines():
+        if line.startswith(b"{"):
+            try:
+                return json.loads(line).get("name", "")
+            except ValueError:
+                continue
+    return ""
 
 
 @pytest.fixture(scope="session")

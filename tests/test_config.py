@@ -139,3 +139,12 @@ def test_no_cache_where_home_is_read_only(scratch_repo, tmp_path, monkeypatch):
     blocked.write_text("a file, not a folder")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
     assert load_repo(scratch_repo).project("cli").images == ("tkn",)
+
+
+def test_config_patterns_refuse_a_final_newline(scratch_repo):
+    """yamale's regex() uses re.match, where `$` also matches before a final newline: the
+    schemas end with \\Z, so a branch named "main\\n" is refused."""
+    path = scratch_repo / "releases" / "cli.yaml"
+    path.write_text(path.read_text() + 'default_branch: "main\\n"\n')
+    out = findings_for(scratch_repo)
+    assert len(out) == 1 and out[0].startswith("releases/cli.yaml:") and "default_branch" in out[0], out

@@ -16,7 +16,7 @@ from plumbing.findings import ConfigError, Finding
 
 IMAGES_DIR = "images"
 IMAGE_FILE = "image.yaml"
-_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", re.ASCII)
 _FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)", re.IGNORECASE | re.MULTILINE)
 
 
@@ -68,7 +68,7 @@ def check_ci_images(root: Path, org: dict) -> tuple[dict[str, dict], list[Findin
     for folder in sorted(p for p in base.glob("*") if p.is_dir()) if base.is_dir() else []:
         name = folder.name
         display = f"{IMAGES_DIR}/{name}/{IMAGE_FILE}"
-        if not _NAME.match(name):
+        if not _NAME.fullmatch(name):
             findings.append(Finding(display, 1, 1, "error", "image-config",
                                     f"folder name {name!r} is not a Kubernetes name (lowercase, digits, '-')"))
             continue

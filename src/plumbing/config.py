@@ -33,9 +33,9 @@ DEFAULT_TIMEOUTS = {"pipeline": "3h", "tests": "1h", "publish": "2h"}
 RELEASE_FILE = "release.yaml"
 DEFAULT_TEST_TIMEOUT = "1h"
 
-_GO_DURATION = re.compile(r"^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$")
-_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
-_TAG = re.compile(r"^[^@]+:([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$")
+_GO_DURATION = re.compile(r"(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)", re.ASCII)
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}\Z", re.ASCII)
+_TAG = re.compile(r"[^@]+:([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})", re.ASCII)
 
 
 def find_root(start: str | os.PathLike | None = None) -> Path:
@@ -167,7 +167,7 @@ def effective_project(raw: dict, org: dict) -> dict:
 
 def parse_go_duration(text: str) -> float | None:
     """Seconds in a Go duration string such as '1h30m', or None when it does not parse."""
-    if not isinstance(text, str) or not _GO_DURATION.match(text):
+    if not isinstance(text, str) or not _GO_DURATION.fullmatch(text):
         return None
     units = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
     return sum(float(n) * units[u] for n, u in re.findall(r"([0-9.]+)(ns|us|µs|ms|s|m|h)", text))
@@ -177,7 +177,7 @@ def image_pin_problem(ref: str) -> str | None:
     """Why an image reference is not pinned, or None when it is (by digest, or a non-latest tag)."""
     if _DIGEST.search(ref):
         return None
-    match = _TAG.match(ref.rsplit("/", 1)[-1] if "/" in ref else ref)
+    match = _TAG.fullmatch(ref.rsplit("/", 1)[-1] if "/" in ref else ref)
     if not match:
         return "is not pinned by tag or digest"
     if match.group(1).startswith("latest"):
@@ -376,7 +376,7 @@ def _schedule_clashes(schedules) -> list[Finding]:
     """Two nightlies starting in the same minute compete for the same nodes and registry."""
     out = []
     fired = [(name, expr, doc, display, cron_minutes(expr)) for name, expr, doc, display in schedules]
-    for i, (name, expr, doc, display, minutes) in enumerate(fired):
+    for i, (_name, expr, doc, display, minutes) in enumerate(fired):
         for other, other_expr, _, other_display, other_minutes in fired[:i]:
             common = minutes & other_minutes
             if common:

@@ -13,7 +13,7 @@ from plumbing.config import cron_problem, parse_go_duration, read_yaml, schema_f
 from plumbing.findings import ConfigError, Finding
 
 CRONJOBS_DIR = "cronjobs"
-_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$")
+_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?", re.ASCII)
 DEFAULT_RESOURCES = {"cpu": "100m", "memory": "256Mi"}
 
 
@@ -24,7 +24,7 @@ def check_jobs(root: Path) -> tuple[dict[str, dict], list[Finding]]:
     for path in sorted(folder.glob("*.y*ml")) if folder.is_dir() else []:
         name = path.name.rsplit(".", 1)[0]
         display = f"{CRONJOBS_DIR}/{path.name}"
-        if not _NAME.match(name):
+        if not _NAME.fullmatch(name):
             findings.append(Finding(display, 1, 1, "error", "cronjob-config",
                                     f"file name {name!r} is not a short Kubernetes name"))
             continue

@@ -37,7 +37,7 @@ DEFAULT_API = "https://api.github.com"
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 PER_PAGE = 100
 MAX_PAGES = 100            # 10,000 items: a bound on a server whose Link headers never end
-_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", re.ASCII)
 
 
 class GitHubError(PlumbingError):
@@ -90,7 +90,7 @@ def owner_repo(url: str) -> str:
 
 
 def _repo(repo: str) -> str:
-    if not _REPO.match(repo):
+    if not _REPO.fullmatch(repo):
         raise PlumbingError(f"{repo!r} is not a GitHub owner/name")
     return repo
 

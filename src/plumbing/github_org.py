@@ -28,7 +28,7 @@ RELEASE_NOTE_LABELS = ("kind/feature", "kind/bug", "kind/deprecation", "kind/api
                        "kind/misc", "release-note-none")
 # Permissions that let a team push to a repository.
 PUSH_PERMISSIONS = ("push", "maintain", "admin")
-_GITHUB_URL = re.compile(r"^https://github\.com/([^/]+)/([^/]+?)(?:\.git)?/?$")
+_GITHUB_URL = re.compile(r"https://github\.com/([^/]+)/([^/]+?)(?:\.git)?/?", re.ASCII)
 
 REPOSITORY_DEFAULTS = {"visibility": "public", "default_branch": "main", "merge": ["squash", "rebase"],
                        "delete_branch_on_merge": True}
@@ -133,7 +133,7 @@ def pr_check_target(repo) -> tuple[str, str] | None:
 
 def repository_name(url: str, organisation: str) -> str | None:
     """https://github.com/<organisation>/<name> -> name; None for anything else."""
-    match = _GITHUB_URL.match(url or "")
+    match = _GITHUB_URL.fullmatch(url or "")
     if not match or match.group(1).lower() != organisation.lower():
         return None
     return match.group(2)

@@ -27,6 +27,9 @@ RESERVED = (RELEASE_YAML, NOTAGS_YAML, LOGS)
 # What a run adds to its release folder after publishing: latest/ need not mirror these.
 RUN_RECORDS = frozenset({LOGS, OUTCOME, TESTED, TEST_LOGS})
 DEFAULT_PUBLIC_URL = "https://storage.googleapis.com"
+# Beside latest/, never in it: who is moving latest/ right now (publish's lease, see
+# release/latest_lease.py). One object per project, replaced only by compare-and-swap.
+LATEST_LEASE = "latest.lease.json"
 
 
 def previous_prefix(project: str) -> str:
@@ -47,6 +50,10 @@ def latest_folder(project: str) -> str:
 
 def latest_file(project: str, name: str) -> str:
     return latest_folder(project) + name
+
+
+def latest_lease(project: str) -> str:
+    return f"{project}/{LATEST_LEASE}"
 
 
 def folder_url(bucket_url: str, name: str) -> str:
@@ -111,6 +118,41 @@ def released_versions(bucket, project: str, kind: str | None = None) -> dict:
     versions are left out."""
     grouped = group_by_version(bucket.list(previous_prefix(project)), project)
     return {tag: files[MARKER] for tag, files in grouped.items() if MARKER in files and of_kind(tag, kind)}
+
+
+def release_tags(bucket, project: str, kind: str | None = None) -> list[str]:
+    """Every version folder of `kind` under previous/, complete or not, from a folder listing
+    (prefix and delimiter): the cost does not grow with the files inside old releases."""
+    base = previous_prefix(project)
+    tags = (folder[len(base):].rstrip("/") for folder in bucket.list_folders(base))
+    return [tag for tag in tags if of_kind(tag, kind)]
+
+
+def newest_release(bucket, project: str, kind: str, exclude=(), before=None):
+    """(tag, Blob of its release.yaml) of the highest complete release of `kind`, leaving out
+    `exclude` and releases whose release.yaml was written after `before`; None when there is
+    none. Lists version folders only and stats release.yaml from the highest down, so it
+    usually costs two requests however long the history; when the first few candidates do not
+    qualify (interrupted publishes, a `before` far in the past) one listing of previous/
+    answers instead, rather than a request per version."""
+    candidates = newest_first(t for t in release_tags(bucket, project, kind) if t not in exclude)
+    for tag in candidates[:STATS_BEFORE_LISTING]:
+        blob = bucket.stat(release_file(project, tag, MARKER))
+        if _qualifies(blob, before):
+            return tag, blob
+    if len(candidates) <= STATS_BEFORE_LISTING:
+        return None
+    found = {tag: blob for tag, blob in released_versions(bucket, project, kind).items()
+             if tag not in exclude and _qualifies(blob, before)}
+    tag = newest(found)
+    return (tag, found[tag]) if tag else None
+
+
+STATS_BEFORE_LISTING = 4
+
+
+def _qualifies(blob, before) -> bool:
+    return blob is not None and (before is None or blob.updated is None or blob.updated <= before)
 
 
 def newest(tags) -> str | None:

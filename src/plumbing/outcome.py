@@ -43,9 +43,9 @@ STATUSES = ("Succeeded", "Completed", "Failed", "None", "Cancelled", "TimedOut")
 OK_STATUSES = frozenset({"Succeeded", "Completed"})
 FAILED_STATUSES = frozenset({"Failed", "Cancelled", "TimedOut"})
 
-_COMMIT = re.compile(r"^[0-9a-f]{40}$")
-_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_RUN = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+_COMMIT = re.compile(r"[0-9a-f]{40}", re.ASCII)
+_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", re.ASCII)
+_RUN = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?", re.ASCII)
 
 
 class OutcomeError(ValueError):
@@ -109,11 +109,11 @@ def make_outcome(*, project: str, version: str, status: str, run: str, commit: s
                  run_url: str | None = None) -> Outcome:
     """A checked record; OutcomeError naming the first bad value."""
     # The checks run in the order of the arguments, so the error names the first bad one.
-    if not _NAME.match(project or ""):
+    if not _NAME.fullmatch(project or ""):
         raise OutcomeError(f"project {project!r} is not a lowercase name")
     mode = _mode_of(version)
     status = _canonical_status(status)
-    if not _RUN.match(run or "") or len(run) > 253:
+    if not _RUN.fullmatch(run or "") or len(run) > 253:
         raise OutcomeError(f"run {run!r} is not a PipelineRun name")
     if commit is not None:
         _check_commit(commit, version, mode)
@@ -145,7 +145,7 @@ def _check_commit(commit: str, version: str, mode: str) -> None:
     """A full SHA, and for a nightly the one its version names."""
     from plumbing import versions
 
-    if not _COMMIT.match(commit):
+    if not _COMMIT.fullmatch(commit):
         raise OutcomeError(f"commit {commit!r} is not a full 40-hex commit SHA (lowercase)")
     if mode == versions.NIGHTLY and not commit.startswith(version[-10:]):
         raise OutcomeError(f"commit {commit[:10]}... does not match nightly {version}, "

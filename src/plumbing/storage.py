@@ -24,6 +24,7 @@ import hashlib
 import mimetypes
 import os
 import random
+import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -104,6 +105,36 @@ class Blob:
     content_type: str | None
 
 
+_LAZY = "\0lazy"  # a FileBucket checksum not computed yet
+
+
+@dataclass(frozen=True)
+class _FileBlob(Blob):
+    """A file:// Blob whose checksums are computed when first asked for, so listing a folder
+    never reads the files in it."""
+
+    path: Path | None = field(default=None, repr=False, compare=False)
+
+    def __getattribute__(self, attr):
+        value = object.__getattribute__(self, attr)
+        if value is _LAZY and attr in ("md5", "crc32c"):
+            try:
+                data = object.__getattribute__(self, "path").read_bytes()
+            except OSError:  # gone since it was listed
+                md5 = crc = None
+            else:
+                md5, crc = md5_b64(data), crc32c_b64(data)
+            object.__setattr__(self, "md5", md5)
+            object.__setattr__(self, "crc32c", crc)
+            value = md5 if attr == "md5" else crc
+        return value
+
+
+def _files_under(folder: Path):
+    for _dirpath, _dirnames, filenames in os.walk(folder):
+        yield from (fn for fn in filenames if not fn.startswith(".plumbing-"))
+
+
 @dataclass
 class RetryPolicy:
     """Exponential backoff with full jitter; gives up after `attempts` or `deadline` seconds."""
@@ -133,18 +164,68 @@ def retryable(exc: BaseException) -> bool:
     return isinstance(exc, (ConnectionError, TimeoutError))
 
 
+# GCS bucket names: lowercase letters, digits, dashes, underscores and dots, 3 to 222 long.
+_GCS_BUCKET = re.compile(r"[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]", re.ASCII)
+
+
 def open_bucket(url: str, *, retry: RetryPolicy | None = None, client=None) -> Bucket:
-    """A Bucket for `gs://name[/prefix]` or `file:///abs/path`; StorageError (exit 2) otherwise."""
+    """A Bucket for `gs://name[/prefix]` or `file:///abs/path`; StorageError (exit 2) otherwise.
+
+    `.`, `..` and empty segments are refused: `gs://a/../b` would otherwise write objects named
+    `../b/...` and print public URLs that point into another bucket."""
+    reason = bad_name_reason(url or "")
+    if reason:  # before urlsplit, which silently drops newlines and tabs
+        raise StorageError(f"bucket URL {reason}")
     parts = urlsplit(url or "")
     if parts.scheme == "gs":
         if not parts.netloc:
             raise StorageError(f"{url}: a gs:// URL needs a bucket name")
-        return GCSBucket(parts.netloc, parts.path.strip("/"), retry=retry, client=client)
+        if not _GCS_BUCKET.fullmatch(parts.netloc):
+            raise StorageError(f"{url!r}: {parts.netloc!r} is not a bucket name (a-z, 0-9, -, _, .)")
+        prefix = parts.path[1:] if parts.path.startswith("/") else parts.path
+        _check_url_path(url, prefix.removesuffix("/"))
+        return GCSBucket(parts.netloc, prefix.removesuffix("/"), retry=retry, client=client)
     if parts.scheme == "file":
         if parts.netloc not in ("", "localhost") or not parts.path.startswith("/"):
             raise StorageError(f"{url}: a file:// URL needs an absolute path (file:///abs/path)")
+        _check_url_path(url, parts.path[1:].removesuffix("/"))
         return FileBucket(Path(parts.path), retry=retry)
     raise StorageError(f"{url!r}: a bucket URL is gs://name[/prefix] or file:///abs/path")
+
+
+def _check_url_path(url: str, path: str) -> None:
+    if "?" in url or "#" in url or (path and any(p in ("", ".", "..") for p in path.split("/"))):
+        raise StorageError(f"{url!r}: a bucket URL may not hold '.', '..', empty path segments, '?' or '#'")
+    reason = bad_name_reason(path)
+    if reason:
+        raise StorageError(f"{url!r}: {reason}")
+
+
+def bad_name_reason(name: str) -> str | None:
+    """Why `name` cannot be an object name (control characters, not UTF-8), or None."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return f"{name.encode('utf-8', 'backslashreplace').decode('ascii', 'backslashreplace')!r} is not UTF-8"
+    if _CONTROL.search(name):
+        return f"{name!r} holds a newline or another control character"
+    return None
+
+
+def check_object_name(name: str, url: str = "") -> str:
+    """`name` if it is a safe object name (or prefix: a final "/" is fine); StorageError
+    (exit 2) for '.', '..' or empty segments, control characters or text that is not UTF-8."""
+    segments = name.split("/")
+    if any(seg in ("", ".", "..") for seg in segments[:-1]) or segments[-1] in (".", ".."):
+        raise StorageError(f"{url}{name!r} is not a valid object name ('.', '..' or empty segments)")
+    reason = bad_name_reason(name)
+    if reason:
+        raise StorageError(f"{url}{reason}; not a valid object name")
+    return name
+
+
+# C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class Bucket:
@@ -154,6 +235,11 @@ class Bucket:
     retry: RetryPolicy
 
     def list(self, prefix: str = "") -> list[Blob]:
+        raise NotImplementedError
+
+    def list_folders(self, prefix: str) -> list[str]:
+        """The "sub-folders" right under `prefix` (which ends with "/"), e.g. every
+        `<project>/previous/<version>/`, without listing the objects inside them."""
         raise NotImplementedError
 
     def read(self, name: str) -> bytes:
@@ -232,6 +318,7 @@ class GCSBucket(Bucket):
         return f"gs://{self.name}/{self.prefix}" if self.prefix else f"gs://{self.name}"
 
     def _full(self, name: str) -> str:
+        check_object_name(name, f"{self.url}: ")
         return f"{self.prefix}/{name}" if self.prefix else name
 
     def _rel(self, full: str) -> str:
@@ -273,12 +360,30 @@ class GCSBucket(Bucket):
         full = self._full(prefix)
 
         def go():
-            return [self._to_blob(b) for b in self.bucket.client.list_blobs(self.bucket, prefix=full, retry=None, timeout=_TIMEOUT)]
+            blobs = self.bucket.client.list_blobs(self.bucket, prefix=full, retry=None, timeout=_TIMEOUT)
+            return [self._to_blob(b) for b in blobs]
 
         try:
             return self._call(f"list {self.object_url(prefix)}", go)
         except Exception as exc:
             raise self._translate(f"list {self.object_url(prefix)}", exc) from exc
+
+    def list_folders(self, prefix: str) -> list[str]:
+        full = self._full(prefix)
+
+        def go():
+            # With a delimiter GCS answers the "sub-folder" prefixes, not the objects under them.
+            it = self.bucket.client.list_blobs(self.bucket, prefix=full, delimiter="/", retry=None,
+                                               timeout=_TIMEOUT, fields="items(name),prefixes,nextPageToken")
+            for _ in it.pages:
+                pass
+            return sorted(self._rel(p) for p in it.prefixes)
+
+        what = f"list folders {self.object_url(prefix)}"
+        try:
+            return self._call(what, go)
+        except Exception as exc:
+            raise self._translate(what, exc) from exc
 
     def stat(self, name: str) -> Blob | None:
         def go():
@@ -442,29 +547,37 @@ class FileBucket(Bucket):
         return self.root.as_uri()
 
     def _path(self, name: str) -> Path:
+        check_object_name(name, f"{self.url}: ")
         parts = [p for p in name.split("/") if p]
-        if not parts or any(p in (".", "..") for p in parts):
+        if not parts:
             raise StorageError(f"{name!r} is not a valid object name")
         return self.root.joinpath(*parts)
 
     def _to_blob(self, path: Path) -> Blob:
-        data = path.read_bytes()
         st = path.stat()
         name = path.relative_to(self.root).as_posix()
-        return Blob(
-            name=name, size=st.st_size, md5=md5_b64(data), crc32c=crc32c_b64(data),
+        return _FileBlob(
+            name=name, size=st.st_size, md5=_LAZY, crc32c=_LAZY,
             # A new file (new inode) per write: inode and mtime together tell generations apart
             # even within one tick of the file system's clock.
             generation=hash((st.st_ino, st.st_mtime_ns, st.st_size)) & (2**63 - 1),
             updated=datetime.fromtimestamp(st.st_mtime, UTC),
-            content_type=content_type_for(name),
+            content_type=content_type_for(name), path=path,
         )
 
+    def _start(self, prefix: str) -> Path:
+        """The deepest folder that holds every name starting with `prefix`."""
+        folder = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+        return self._path(folder) if folder else self.root
+
     def list(self, prefix: str = "") -> list[Blob]:
-        if not self.root.is_dir():
+        if prefix:
+            check_object_name(prefix, f"{self.url}: ")
+        start = self._start(prefix)
+        if not start.is_dir():
             return []
         out = []
-        for dirpath, dirnames, filenames in os.walk(self.root):
+        for dirpath, dirnames, filenames in os.walk(start):
             dirnames.sort()
             for fn in sorted(filenames):
                 if fn.startswith(".plumbing-"):  # temporary files, the CAS lock
@@ -472,8 +585,17 @@ class FileBucket(Bucket):
                 path = Path(dirpath) / fn
                 name = path.relative_to(self.root).as_posix()
                 if name.startswith(prefix):
-                    out.append(self._to_blob(path))
+                    with contextlib.suppress(FileNotFoundError):  # deleted while we walked
+                        out.append(self._to_blob(path))
         return sorted(out, key=lambda b: b.name)
+
+    def list_folders(self, prefix: str) -> list[str]:
+        start = self._path(prefix) if prefix.strip("/") else self.root
+        try:
+            entries = sorted(e.name for e in os.scandir(start) if e.is_dir(follow_symlinks=False))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        return [f"{prefix}{name}/" for name in entries if any(True for _ in _files_under(start / name))]
 
     def stat(self, name: str) -> Blob | None:
         path = self._path(name)

@@ -14,13 +14,17 @@ from datetime import UTC, date, datetime
 NIGHTLY = "nightly"
 FULL = "full"
 
-_COMMIT = re.compile(r"^[0-9a-f]{40}$")
-_NIGHTLY_TAG = re.compile(r"^v(\d{4})(\d{2})(\d{2})-([0-9a-f]{10})$")
+# Every pattern is ASCII-only ([0-9], never \d, which also matches Arabic-Indic and other
+# digits) and used with fullmatch (a `$` would also match before a final newline).
+_COMMIT = re.compile(r"[0-9a-f]{40}", re.ASCII)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+_NIGHTLY_TAG = re.compile(r"v([0-9]{4})([0-9]{2})([0-9]{2})-([0-9a-f]{10})", re.ASCII)
 # semver.org's regex, with the leading "v" we require.
 _FULL_TAG = re.compile(
-    r"^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
-    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+    r"v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
+    r"(?:-((?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?",
+    re.ASCII,
 )
 
 
@@ -44,14 +48,14 @@ class Version:
 
 
 def check_revision(revision: str) -> str:
-    if not isinstance(revision, str) or not _COMMIT.match(revision):
+    if not isinstance(revision, str) or not _COMMIT.fullmatch(revision):
         raise VersionError(f"revision {revision!r} is not a full 40-hex commit SHA (lowercase)")
     return revision
 
 
 def parse_date(text: str) -> date:
     try:
-        return date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else _bad_date(text)
+        return date.fromisoformat(text) if isinstance(text, str) and _DATE.fullmatch(text) else _bad_date(text)
     except ValueError:
         return _bad_date(text)
 
@@ -68,7 +72,7 @@ def nightly_tag(revision: str, day: date | None = None) -> str:
 
 def parse(tag: str) -> Version:
     """A nightly or full version; VersionError naming what is wrong otherwise."""
-    m = _NIGHTLY_TAG.match(tag or "")
+    m = _NIGHTLY_TAG.fullmatch(tag or "")
     if m:
         y, mo, d, commit = m.groups()
         try:
@@ -82,7 +86,7 @@ def parse(tag: str) -> Version:
 def parse_full(tag: str) -> Version:
     import semver
 
-    m = _FULL_TAG.match(tag or "")
+    m = _FULL_TAG.fullmatch(tag or "")
     if not m:
         raise VersionError(
             f"version {tag!r} is not vX.Y.Z (strict semver with a leading 'v', no leading zeros)"

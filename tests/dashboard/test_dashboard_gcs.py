@@ -28,7 +28,7 @@ def test_dashboard_reads_and_uploads_to_gcs(gcs_bucket_url, make_repo, tmp_path)
     name = gcs_bucket_url[len("gs://"):]
     src = tmp_path / "out"
     src.mkdir()
-    (src / "release.yaml").write_text(f"kind: Namespace\nmetadata:\n  name: x\n  labels:\n"
+    (src / "release.yaml").write_text(f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n  labels:\n"
                                       f"    app.kubernetes.io/version: {VERSION}\n")
     (src / "release.notags.yaml").write_text((src / "release.yaml").read_text())
     ok(release_cli, "publish", "pipeline", VERSION, "--from", src, "--root", root)

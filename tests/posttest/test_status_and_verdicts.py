@@ -37,7 +37,12 @@ def root(scratch_repo, gcs_bucket_url, tmp_path):
 
 
 def publish(bucket, version):
-    bucket.write(layout.release_file("pipeline", version, layout.RELEASE_YAML), b"kind: List\n")
+    """A release as publish leaves it: its folder, and latest/ mirroring the highest one."""
+    name = layout.release_file("pipeline", version, layout.RELEASE_YAML)
+    bucket.write(name, b"kind: List\n")
+    newest = layout.newest(layout.released_versions(bucket, "pipeline"))
+    if newest == version:
+        bucket.copy(name, layout.latest_file("pipeline", layout.RELEASE_YAML))
 
 
 def test_an_older_run_never_replaces_a_newer_verdict_on_gcs(gcs_bucket_url):

@@ -119,6 +119,8 @@ def test_hostile_flag(text, flag):
 
 @SETTINGS
 @given(text=values)
+@example(text="v1.2\u0661.3")  # Arabic-Indic digit: matched \d, then semver's parse raised
+@example(text="v1.2.3\n")      # `$` matched before the newline
 def test_hostile_full_version(text):
     out = Path(tempfile.mkdtemp(prefix="hostile-out-")) / "out"
     result = CliRunner().invoke(release, ["full", "cli", "--version", text, "--revision", SHA,

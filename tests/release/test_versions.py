@@ -62,3 +62,28 @@ def test_latest_moves_only_up(version, previous, moves):
 def test_latest_refuses_mixed_kinds():
     with pytest.raises(VersionError):
         latest_moves("v1.2.3", "v20261124-aaaaaaaaaa")
+
+
+# Hostile versions (issue 17, item 3): non-ASCII digits match \d, and `$` matches before a
+# final newline; both got past the old patterns.
+@pytest.mark.parametrize("text", [
+    "v\u0662\u0660\u0662\u0666\u0661\u0662\u0660\u0661-0123456789",  # Arabic-Indic date
+    "v1.2\u0661.3", "v\uff11.2.3",   # Arabic-Indic and full-width digits
+    "v1.2.3\n", "v20261201-0123456789\n", "v1.2.3-rc.1\n", " v1.2.3", "v1.2.3 ",
+])
+def test_versions_are_ascii_and_whole_strings(text):
+    with pytest.raises(VersionError):
+        parse(text)
+    assert versions.sort_key(text)[0] == 0  # never sorts among real versions
+
+
+@pytest.mark.parametrize("text", ["a" * 40 + "\n", "\u0661" * 40, "A" * 40])
+def test_revisions_are_ascii_and_whole_strings(text):
+    with pytest.raises(VersionError):
+        versions.check_revision(text)
+
+
+@pytest.mark.parametrize("text", ["2026-12-01\n", "\u0662\u0660\u0662\u0666-12-01"])
+def test_dates_are_ascii_and_whole_strings(text):
+    with pytest.raises(VersionError):
+        versions.parse_date(text)

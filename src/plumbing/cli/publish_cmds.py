@@ -63,10 +63,11 @@ def publish(project, version, src_dir, bucket_url, latest, root, output):
 @exits
 def status(project, now, nightly_bucket, release_bucket, root, output):
     """Latest full and nightly release per project, their age and post-release test; exit 1 if
-    a nightly is stale or the newest nightly failed its post-release test.
+    a nightly is stale, the newest nightly failed its post-release test, or a latest/ is not an
+    exact copy of the highest release.
 
     A nightly is stale when it is older than twice its schedule's period (or missing while
-    the project has a nightly schedule).
+    the project has a nightly schedule). latest/ is compared file by file, by checksum.
     """
     from plumbing.ages import parse_now
     from plumbing.posttest.state import add_test_states
@@ -80,13 +81,18 @@ def status(project, now, nightly_bucket, release_bucket, root, output):
     rb_url = release_bucket or repo.org.buckets.release
     nb = open_bucket(nb_url) if nb_url else None
     rb = open_bucket(rb_url) if rb_url else None
-    rows = [project_status(p, nb, rb, when) for p in projects]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=8) as pool:  # a few round trips per project, at once
+        rows = list(pool.map(lambda p: project_status(p, nb, rb, when), projects))
     add_test_states(rows, nb, rb, public_base=repo.org.public_url)
     stale = [r for r in rows if r.stale]
     failed = [r for r in rows if r.nightly_test_failed]
+    wrong = [r for r in rows if r.latest_wrong]
     if output == "json":
         click.echo(json.dumps({"now": when.isoformat(), "stale": [r.project for r in stale],
                                "test_failed": [r.project for r in failed],
+                               "latest_wrong": [r.project for r in wrong],
                                "projects": [r.as_dict() for r in rows]}, indent=2))
     else:
         for r in rows:
@@ -96,7 +102,9 @@ def status(project, now, nightly_bucket, release_bucket, root, output):
         if failed:
             click.echo(f"{len(failed)} newest nightly failed its post-release test: "
                        f"{', '.join(r.project for r in failed)}", err=True)
-    return EXIT_FAILED if stale or failed else EXIT_OK
+        if wrong:
+            click.echo(f"{len(wrong)} with a wrong latest/: {', '.join(r.project for r in wrong)}", err=True)
+    return EXIT_FAILED if stale or failed or wrong else EXIT_OK
 
 
 @click.command("precheck")

@@ -21,6 +21,7 @@ RELEASE_FILES = (layout.RELEASE_YAML, layout.NOTAGS_YAML, layout.LOGS)
 # Outcome records are read concurrently: one request each, which at a cluster's 30 ms round
 # trip is what the page's time is made of.
 READ_CONCURRENCY = 16
+PROJECT_CONCURRENCY = 8
 DEFAULT_LIMIT = 60
 PROBLEMS = ("failed", "stale", "warn")   # mark classes that need a person's attention
 
@@ -293,6 +294,13 @@ def collect(repo, now: datetime, limit: int = DEFAULT_LIMIT, open_bucket=None) -
     nightly = open_bucket(buckets.nightly)
     release = open_bucket(buckets.release)
     logs = open_bucket(buckets.logs) if buckets.logs else None
-    return [project_view(p, nightly, buckets.nightly, release, buckets.release, now, limit,
-                         logs, buckets.logs)
-            for _, p in sorted(repo.projects.items())]
+    projects = [p for _, p in sorted(repo.projects.items())]
+    if len(projects) <= 1:
+        return [project_view(p, nightly, buckets.nightly, release, buckets.release, now, limit, logs, buckets.logs)
+                for p in projects]
+    # Projects are read concurrently too: each is a dozen round trips one after another.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(PROJECT_CONCURRENCY, len(projects))) as pool:
+        return list(pool.map(lambda p: project_view(p, nightly, buckets.nightly, release, buckets.release, now,
+                                                    limit, logs, buckets.logs), projects))

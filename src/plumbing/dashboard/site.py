@@ -23,7 +23,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 VERSION_MARKS = {"drift": "failed", "behind": "warn", "unverified": "warn", "unknown": "unknown"}
 SYMBOLS = {"ok": "✓", "failed": "✗", "stale": "⚠", "warn": "⚠", "published": "–", "unknown": "?", "off": "–"}
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8"}
-_GITHUB = re.compile(r"^https://(github\.com|gitlab\.com)/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/?$")
+_GITHUB = re.compile(r"https://(github\.com|gitlab\.com)/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/?", re.ASCII)
 
 
 def _environment():
@@ -51,7 +51,7 @@ def _duration(delta: timedelta) -> str:
 
 
 def _commit_url(view: ProjectView, commit: str) -> str | None:
-    if view.repository and _GITHUB.match(view.repository) and len(commit) == 40:
+    if view.repository and _GITHUB.fullmatch(view.repository) and len(commit) == 40:
         return f"{view.repository.rstrip('/')}/commit/{commit}"
     return None
 

@@ -18,6 +18,7 @@ from plumbing.config import parse_go_duration
 from plumbing.findings import CheckFailed, ConfigError, Finding, PlumbingError
 from plumbing.org import Repo
 from plumbing.posttest.order import UNDER_TEST, install_order
+from plumbing.release.plan import LABEL_VALUE
 from plumbing.render import content_hash, dump_documents, embed_tasks, header, plumbing_commit, render_checked
 from plumbing.versions import NIGHTLY, VersionError, parse
 
@@ -26,8 +27,7 @@ PIPELINE = "pipelines/post-release-test.yaml.j2"
 PIPELINERUN = "pipelines/post-release-test-run.yaml.j2"
 FINALLY_BUDGET = 15 * 60       # seconds kept for deleting the vcluster and recording the verdict
 VCLUSTER = {"chart_repo": "https://charts.loft.sh", "chart_version": "0.20.0"}
-_REVISION = re.compile(r"^([0-9a-f]{40}|v[0-9]+\.[0-9]+\.[0-9]+)$")
-_LABEL_VALUE = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+_REVISION = re.compile(r"[0-9a-f]{40}|v[0-9]+\.[0-9]+\.[0-9]+", re.ASCII)
 
 
 @dataclass
@@ -76,7 +76,7 @@ def make_test_plan(repo: Repo, project_name: str, version: str, *, revision: str
         revision = version  # the release's git tag
     if revision is None:
         raise PlumbingError(f"{version} is a nightly: pass --revision (the released 40-hex commit)")
-    if not _REVISION.match(revision) or (mode == NIGHTLY and not revision.startswith(version[-10:])):
+    if not _REVISION.fullmatch(revision) or (mode == NIGHTLY and not revision.startswith(version[-10:])):
         raise PlumbingError(f"--revision {revision!r} is not the commit of {version} (40 hex"
                             + (f" starting {version[-10:]})" if mode == NIGHTLY else " or its tag)"))
     installs = []
@@ -91,7 +91,7 @@ def make_test_plan(repo: Repo, project_name: str, version: str, *, revision: str
                     service_account=account, installs=installs, smoke=list(test.smoke), command=test.command,
                     timeouts={"pipeline": _duration(tasks + FINALLY_BUDGET), "tasks": _duration(tasks),
                               "finally": _duration(FINALLY_BUDGET)},
-                    version_label=version if _LABEL_VALUE.match(version) else None)
+                    version_label=version if LABEL_VALUE.fullmatch(version) else None)
 
 
 @dataclass

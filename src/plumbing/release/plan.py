@@ -19,7 +19,8 @@ from plumbing.findings import PlumbingError
 from plumbing.org import Repo
 from plumbing.versions import FULL, VersionError
 
-_LABEL_VALUE = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+# A Kubernetes label value: the version goes into labels only when it is one.
+LABEL_VALUE = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?", re.ASCII)
 
 
 @dataclass
@@ -127,7 +128,7 @@ def make_plan(repo: Repo, project_name: str, mode: str, *, revision: str | None 
         ko_docker_repo=ko_repo,
         run_tests=project.runs_tests(mode),
         extra_files_param=" ".join(f"{f.name}={','.join(f.config)}" for f in project.extra_files),
-        version_label=version if _LABEL_VALUE.match(version) else None,
+        version_label=version if LABEL_VALUE.fullmatch(version) else None,
     )
 
 

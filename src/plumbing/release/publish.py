@@ -18,7 +18,9 @@ The rules (docs/publishing.md has the long form):
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,8 +28,8 @@ from urllib.parse import urlsplit
 from plumbing import layout
 from plumbing.findings import CheckFailed, PlumbingError
 from plumbing.org import MODE_KEYS
-from plumbing.storage import AlreadyExists, Bucket, content_type_for, md5_b64
-from plumbing.versions import FULL, NIGHTLY, VersionError, highest, latest_moves, parse
+from plumbing.storage import AlreadyExists, Bucket, bad_name_reason, content_type_for, md5_b64
+from plumbing.versions import FULL, NIGHTLY, VersionError, latest_moves, parse
 
 MARKER = layout.MARKER
 
@@ -71,10 +73,11 @@ def bucket_for(org, version: str, override: str | None = None) -> str:
 
 def decide_latest(bucket: Bucket, project: str, version: str) -> tuple[bool, str]:
     """Does `latest/` move to VERSION? Compared with every other complete release of the same
-    kind under previous/ (semver for releases, date then commit for nightlies)."""
+    kind under previous/ (semver for releases, date then commit for nightlies). Lists the
+    version folders only, then looks for release.yaml from the highest down."""
     new = parse_version(version)
-    top = highest(t for t in layout.released_versions(bucket, project, new.kind) if t != version)
-    return latest_moves(version, top.tag if top else None)
+    top = layout.newest_release(bucket, project, new.kind, exclude={version})
+    return latest_moves(version, top[0] if top else None)
 
 
 # --- what is in DIR ------------------------------------------------------------------------
@@ -88,25 +91,64 @@ class LocalFile:
 
 
 def read_dir(src_dir: str | os.PathLike) -> list[LocalFile]:
-    """Every regular file under DIR, release.yaml last."""
+    """Every file under DIR, release.yaml last. Refused (PlumbingError, exit 2, before anything
+    is uploaded), naming the path: a symlink anywhere (to a file or a folder: in the cluster the
+    release workspace sits next to mounted credentials), anything but regular files and
+    folders, and names that are not UTF-8 or hold control characters. Files are opened with
+    O_NOFOLLOW, so a symlink swapped in after the walk is not followed either."""
     root = Path(src_dir)
     if not root.is_dir():
-        raise CheckFailed(f"{root}: not a folder")
+        raise PlumbingError(f"{root}: not a folder")
     files = []
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in os.walk(root, onerror=_walk_error):
         dirnames.sort()
-        for fn in sorted(filenames):
-            path = Path(dirpath) / fn
-            if not path.is_file():
-                continue
-            name = path.relative_to(root).as_posix()
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise PlumbingError(f"{path}: cannot read: {exc}") from None
-            files.append(LocalFile(name, data, md5_b64(data), content_type_for(name)))
+        for name in list(dirnames) + sorted(filenames):
+            path = Path(dirpath) / name
+            rel = path.relative_to(root).as_posix()
+            _check_entry(root, path, rel)
+            if name in filenames:
+                data = _read_no_follow(path)
+                files.append(LocalFile(rel, data, md5_b64(data), content_type_for(rel)))
     files.sort(key=lambda f: (f.name == MARKER, f.name))
     return files
+
+
+def _walk_error(exc: OSError):
+    raise PlumbingError(f"{exc.filename}: cannot read: {exc.strerror}")
+
+
+def _shown(root: Path, rel: str) -> str:
+    """The path on one line: newlines and undecodable bytes escaped."""
+    return repr(str(root / rel))[1:-1]
+
+
+def _check_entry(root: Path, path: Path, rel: str) -> None:
+    try:
+        mode = path.lstat().st_mode
+    except OSError as exc:
+        raise PlumbingError(f"{_shown(root, rel)}: cannot read: {exc.strerror}") from None
+    if stat.S_ISLNK(mode):
+        raise PlumbingError(f"{_shown(root, rel)} is a symlink (to {os.readlink(path)!r}); a release folder "
+                          f"holds regular files only; nothing uploaded")
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise PlumbingError(f"{_shown(root, rel)} is not a regular file or folder; nothing uploaded")
+    reason = bad_name_reason(rel)
+    if reason:
+        raise PlumbingError(f"{_shown(root, rel)}: {reason}; file names must be UTF-8 without control "
+                          f"characters; nothing uploaded")
+
+
+def _read_no_follow(path: Path) -> bytes:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise PlumbingError(f"{path} became a symlink while it was read; nothing uploaded") from None
+        raise PlumbingError(f"{path}: cannot read: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise PlumbingError(f"{path} is not a regular file; nothing uploaded")
+        return f.read()
 
 
 def _is_version_key(key: str) -> bool:
@@ -156,17 +198,37 @@ def version_label_problems(text: str, version: str, display: str = MARKER) -> li
     return devel + other
 
 
-def check_release_dir(files: list[LocalFile], version: str, src_dir: str) -> None:
-    """Refuse (CheckFailed, before anything is uploaded) a DIR without release.yaml or whose
-    release.yaml carries the wrong resource version."""
-    marker = next((f for f in files if f.name == MARKER), None)
-    if marker is None:
-        raise CheckFailed(f"{src_dir}: no {MARKER}; nothing uploaded")
+def kubernetes_objects_problem(data: bytes, display: str) -> str | None:
+    """Why `data` is not a YAML stream holding at least one Kubernetes object (a mapping with
+    apiVersion and kind), or None. A 0-byte release.yaml used to be published as a release."""
+    import yaml
+
     try:
-        text = marker.data.decode("utf-8")
+        docs = list(yaml.load_all(data.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
     except UnicodeDecodeError:
-        raise CheckFailed(f"{src_dir}/{MARKER}: not UTF-8 text; nothing uploaded") from None
-    problems = version_label_problems(text, version, f"{src_dir}/{MARKER}")
+        return f"{display}: not UTF-8 text"
+    except yaml.YAMLError as exc:
+        return f"{display}: does not parse as YAML: {str(exc).splitlines()[0]}"
+    if not any(isinstance(d, dict) and isinstance(d.get("apiVersion"), str) and isinstance(d.get("kind"), str)
+               for d in docs):
+        return f"{display}: holds no Kubernetes object (a document with apiVersion and kind)"
+    return None
+
+
+def check_release_dir(files: list[LocalFile], version: str, src_dir: str) -> None:
+    """Refuse (CheckFailed, before anything is uploaded) a DIR without a release.yaml, a
+    release.yaml or release.notags.yaml that is not YAML with at least one Kubernetes object,
+    or a release.yaml that carries the wrong resource version."""
+    by_name = {f.name: f for f in files}
+    if MARKER not in by_name:
+        raise CheckFailed(f"{src_dir}: no {MARKER}; nothing uploaded")
+    for name in (MARKER, layout.NOTAGS_YAML):
+        if name not in by_name:
+            continue
+        problem = kubernetes_objects_problem(by_name[name].data, f"{src_dir}/{name}")
+        if problem:  # not a release at all: a usage error (exit 2), like a malformed version
+            raise PlumbingError(f"{problem}; nothing uploaded")
+    problems = version_label_problems(by_name[MARKER].data.decode("utf-8"), version, f"{src_dir}/{MARKER}")
     if problems:
         err = CheckFailed(f"{problems[0]}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
                           + "; nothing uploaded")
@@ -232,9 +294,35 @@ def publish(bucket: Bucket, project: str, version: str, src_dir, latest: str = "
     folder = layout.release_folder(project, version)
     result = PublishResult(project, version, bucket.url, bucket.object_url(folder), latest=latest)
     there = {b.name[len(folder):]: b for b in bucket.list(folder)}
-    local = {f.name: f for f in files}
+    plan = plan_upload(files, there, result.folder)
+    result.already_published, result.extra = plan.already_published, plan.extra
+    result.skipped = list(plan.skipped)
+    if not plan.already_published:
+        upload(bucket, folder, plan, result)
+    result.urls = public_urls(bucket, folder, files, public_base)
+    if latest == "never":
+        result.latest_reason = "--latest never"
+    else:
+        move_latest(bucket, project, version, result)
+    return result
 
+
+@dataclass(frozen=True)
+class UploadPlan:
+    """What to do with DIR given what previous/<VERSION>/ holds: plan_upload decides, upload does."""
+    upload: tuple[LocalFile, ...]   # every file but release.yaml, in order
+    marker: LocalFile | None        # release.yaml, uploaded last; None when already published
+    skipped: tuple[str, ...]        # already there with the same checksum
+    extra: list[str]                # in the folder, not in DIR
+    already_published: bool
+
+
+def plan_upload(files: list[LocalFile], there: dict, folder_url: str) -> UploadPlan:
+    """Pure: decide from DIR and the folder's listing ({name: Blob}). CheckFailed when the
+    folder holds a release that differs from DIR, or an interrupted publish of other content."""
+    local = {f.name: f for f in files}
     differing = [f.name for f in files if f.name in there and not _same(there[f.name], f)]
+    extra = sorted(name for name in there if name not in local)
     if MARKER in there:
         missing = [name for name in local if name not in there]
         if differing or missing:
@@ -243,44 +331,65 @@ def publish(bucket: Bucket, project: str, version: str, src_dir, latest: str = "
                 why.append(f"{', '.join(differing)} {'differs' if len(differing) == 1 else 'differ'} from DIR")
             if missing:
                 why.append(f"DIR has {', '.join(missing)}, which the release lacks")
-            raise CheckFailed(
-                f"{result.folder} already holds a release; refusing to change it (nothing changed): "
-                + "; ".join(why)
-            )
-        result.already_published = True
-        result.skipped = [f.name for f in files]
-    elif differing:
-        raise CheckFailed(
-            f"{result.folder} holds {', '.join(differing)} with other content than DIR "
-            f"(an earlier, different publish?); nothing uploaded"
-        )
-    result.extra = sorted(name for name in there if name not in local)
+            raise CheckFailed(f"{folder_url} already holds a release; refusing to change it (nothing changed): "
+                              + "; ".join(why))
+        return UploadPlan((), None, tuple(f.name for f in files), extra, True)
+    if differing:
+        raise CheckFailed(f"{folder_url} holds {', '.join(differing)} with other content than DIR "
+                          f"(an earlier, different publish?); nothing uploaded")
+    rest = [f for f in files if f.name != MARKER]
+    return UploadPlan(tuple(f for f in rest if f.name not in there), local[MARKER],
+                      tuple(f.name for f in rest if f.name in there), extra, False)
 
-    if not result.already_published:
-        rest = [f for f in files if f.name != MARKER]
-        for f in rest:
-            if f.name in there:
-                result.skipped.append(f.name)
-                continue
-            (result.uploaded if _create(bucket, folder, f) else result.skipped).append(f.name)
-        _verify(bucket, folder, rest)
-        marker = local[MARKER]
-        (result.uploaded if _create(bucket, folder, marker) else result.skipped).append(MARKER)
-        _verify(bucket, folder, [marker])
 
-    for f in files:
-        result.urls[f.name] = bucket.public_url(folder + f.name, public_base)
-    # release.yaml first among the URLs: it is what people apply.
-    result.urls = dict(sorted(result.urls.items(), key=lambda kv: (kv[0] != MARKER, kv[0])))
+def upload(bucket: Bucket, folder: str, plan: UploadPlan, result: PublishResult) -> None:
+    """Every file but release.yaml, their checksums verified, then release.yaml (the marker)
+    and its checksum: until it is there the folder is not a release anywhere."""
+    for f in plan.upload:
+        (result.uploaded if _create(bucket, folder, f) else result.skipped).append(f.name)
+    _verify(bucket, folder, [*plan.upload])
+    (result.uploaded if _create(bucket, folder, plan.marker) else result.skipped).append(MARKER)
+    _verify(bucket, folder, [plan.marker])
 
-    if latest == "never":
-        result.latest_reason = "--latest never"
-        return result
+
+def public_urls(bucket: Bucket, folder: str, files: list[LocalFile], public_base: str) -> dict[str, str]:
+    """{file: public URL}, release.yaml first: it is what people apply."""
+    names = sorted((f.name for f in files), key=lambda n: (n != MARKER, n))
+    return {name: bucket.public_url(folder + name, public_base) for name in names}
+
+
+def move_latest(bucket: Bucket, project: str, version: str, result: PublishResult) -> None:
+    """Under the project's latest/ lease: decide whether latest/ moves (afresh: another
+    publish may have moved it while we waited), mirror, and check the mirror is exact."""
+    from plumbing.release import latest_lease
+
     moves, reason = decide_latest(bucket, project, version)
     result.latest_moved, result.latest_reason = moves, reason
-    if moves:
-        result.latest_copied, result.latest_deleted = mirror_latest(bucket, project, version)
-    return result
+    # A higher release never goes away, so "does not move" stays true without the lease; and a
+    # re-run whose latest/ already mirrors VERSION, with nobody moving it, writes nothing.
+    if not moves or (result.already_published and _latest_is(bucket, project, version)
+                     and not latest_lease.is_held(bucket, project)):
+        return
+    with latest_lease.held(bucket, project, version) as lease:
+        moves, reason = decide_latest(bucket, project, version)
+        result.latest_moved, result.latest_reason = moves, reason
+        if moves:
+            result.latest_copied, result.latest_deleted = mirror_latest(bucket, project, version)
+            check_latest_mirrors(bucket, project, version)
+        lease.check()
+
+
+def _latest_is(bucket: Bucket, project: str, version: str) -> bool:
+    """Is latest/ an exact copy of previous/<version>/ (every file, by checksum)?"""
+    release = layout.group_by_version(bucket.list(layout.release_folder(project, version)), project).get(version, {})
+    return layout.latest_holds(bucket, project, {version: release}) == version
+
+
+def check_latest_mirrors(bucket: Bucket, project: str, version: str) -> None:
+    """CheckFailed unless latest/ is now an exact copy of previous/<version>/."""
+    if not _latest_is(bucket, project, version):
+        raise CheckFailed(f"{bucket.object_url(layout.latest_folder(project))} is not an exact copy of {version} "
+                          f"after mirroring (changed by someone else?); re-run this publish")
 
 
 def _create(bucket: Bucket, folder: str, f: LocalFile) -> bool:
@@ -335,6 +444,7 @@ def mirror_latest(bucket: Bucket, project: str, version: str) -> tuple[list[str]
 
 
 __all__ = [
-    "FULL", "NIGHTLY", "MARKER", "PublishResult", "bucket_for", "check_release_dir", "decide_latest",
-    "mirror_latest", "publish", "read_dir", "version_label_problems",
+    "FULL", "NIGHTLY", "MARKER", "PublishResult", "UploadPlan", "bucket_for", "check_release_dir",
+    "decide_latest", "mirror_latest", "move_latest", "plan_upload", "publish", "read_dir", "upload",
+    "version_label_problems",
 ]

@@ -1,6 +1,7 @@
 """`release status`: per project, the latest full and nightly releases in the buckets, their
 age, and whether the nightly is stale (older than twice its schedule's period), so a CronJob
-can watch the watchers.
+can watch the watchers. It also flags a latest/ that is not an exact copy of the highest
+release (every file and checksum compared), e.g. a mix left by two concurrent publishes.
 
 The period of a cron schedule is the longest gap between consecutive runs over the next
 fortnight (cronsim, UTC): "0 3 * * *" is a day, "0 3 * * 1-5" is three days (Friday to
@@ -41,6 +42,11 @@ class ProjectStatus:
     @property
     def nightly_test_failed(self) -> bool:
         return (self.tests.get("nightly") or {}).get("state") == "failed"
+    latest_wrong: list[str] = field(default_factory=list)  # latest/ folders that mirror no release
+
+    @property
+    def failed(self) -> bool:
+        return self.stale or bool(self.latest_wrong)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -58,11 +64,12 @@ class ProjectStatus:
             logs = f", logs {test['logs']}" if test["state"] == "failed" and test.get("logs") else ""
             return f"{kind} {test['text']}{logs}"
 
-        flag = "STALE " if self.stale else ""
+        flag = ("STALE " if self.stale else "") + ("LATEST " if self.latest_wrong else "")
         flag += "TEST-FAILED " if self.nightly_test_failed else ""
         tests = [t for t in (tested("full", self.full), tested("nightly", self.nightly)) if t]
-        return (f"{flag}{self.project}: {show('full', self.full)}, {show('nightly', self.nightly)}; {self.reason}"
+        text = (f"{flag}{self.project}: {show('full', self.full)}, {show('nightly', self.nightly)}; {self.reason}"
                 + (f"; post-release test: {', '.join(tests)}" if tests else ""))
+        return "; ".join([text, *self.latest_wrong])
 
 
 NONE = Latest(None, None, None, None)
@@ -73,19 +80,43 @@ def _latest(bucket, project: str, kind: str, now: datetime) -> Latest:
     in the past) did not exist then, so it neither counts nor reads as fresh."""
     if bucket is None:
         return NONE
-    found = {tag: blob for tag, blob in layout.released_versions(bucket, project, kind).items()
-             if blob.updated is None or blob.updated <= now}
-    tag = layout.newest(found)
-    if tag is None:
+    found = layout.newest_release(bucket, project, kind, before=now)
+    if found is None:
         return NONE
-    updated = found[tag].updated
-    if updated is None:
+    tag, blob = found
+    if blob.updated is None:
         return Latest(tag, None, None, None)
-    age = now - updated
-    return Latest(tag, updated.isoformat(), int(age.total_seconds()), human_age(age))
+    age = now - blob.updated
+    return Latest(tag, blob.updated.isoformat(), int(age.total_seconds()), human_age(age))
+
+
+def latest_problem(bucket, project: str, kind: str) -> str | None:
+    """Why the bucket's latest/ is not an exact copy (every file, by checksum) of the highest
+    complete release of `kind`, or None. A mix of two releases, a stale copy, an empty latest/."""
+    if bucket is None:
+        return None
+    found = layout.newest_release(bucket, project, kind)
+    if found is None:
+        return None
+    tag = found[0]
+    files = layout.group_by_version(bucket.list(layout.release_folder(project, tag)), project).get(tag, {})
+    holds = layout.latest_holds(bucket, project, {tag: files})
+    if holds == tag:
+        return None
+    where = layout.folder_url(bucket.url, layout.latest_folder(project))
+    if holds is None:
+        return f"{where} is empty, not a copy of {tag}"
+    return f"{where} is not an exact copy of {tag} (files or checksums differ)"
 
 
 def project_status(project, nightly_bucket, release_bucket, now: datetime) -> ProjectStatus:
+    status = _freshness(project, nightly_bucket, release_bucket, now)
+    status.latest_wrong = [problem for bucket, kind in ((release_bucket, FULL), (nightly_bucket, NIGHTLY))
+                           if (problem := latest_problem(bucket, project.name, kind))]
+    return status
+
+
+def _freshness(project, nightly_bucket, release_bucket, now: datetime) -> ProjectStatus:
     full = _latest(release_bucket, project.name, FULL, now)
     nightly = _latest(nightly_bucket, project.name, NIGHTLY, now)
     schedule = project.schedule
