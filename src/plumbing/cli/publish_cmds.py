@@ -70,41 +70,20 @@ def status(project, now, nightly_bucket, release_bucket, root, output):
     the project has a nightly schedule). latest/ is compared file by file, by checksum.
     """
     from plumbing.ages import parse_now
-    from plumbing.posttest.state import add_test_states
-    from plumbing.release.status import project_status
-    from plumbing.storage import open_bucket
+    from plumbing.release.status import statuses
 
     repo = _repo(root)
     when = parse_now(now)
     projects = [repo.project(project)] if project else [repo.projects[n] for n in sorted(repo.projects)]
-    nb_url = nightly_bucket or repo.org.buckets.nightly
-    rb_url = release_bucket or repo.org.buckets.release
-    nb = open_bucket(nb_url) if nb_url else None
-    rb = open_bucket(rb_url) if rb_url else None
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=8) as pool:  # a few round trips per project, at once
-        rows = list(pool.map(lambda p: project_status(p, nb, rb, when), projects))
-    add_test_states(rows, nb, rb, public_base=repo.org.public_url)
-    stale = [r for r in rows if r.stale]
-    failed = [r for r in rows if r.nightly_test_failed]
-    wrong = [r for r in rows if r.latest_wrong]
+    report = statuses(repo, projects, when, nightly_bucket=nightly_bucket, release_bucket=release_bucket)
     if output == "json":
-        click.echo(json.dumps({"now": when.isoformat(), "stale": [r.project for r in stale],
-                               "test_failed": [r.project for r in failed],
-                               "latest_wrong": [r.project for r in wrong],
-                               "projects": [r.as_dict() for r in rows]}, indent=2))
+        click.echo(json.dumps(report.as_dict(), indent=2))
     else:
-        for r in rows:
+        for r in report.rows:
             click.echo(r.line())
-        if stale:
-            click.echo(f"{len(stale)} stale nightly: {', '.join(r.project for r in stale)}", err=True)
-        if failed:
-            click.echo(f"{len(failed)} newest nightly failed its post-release test: "
-                       f"{', '.join(r.project for r in failed)}", err=True)
-        if wrong:
-            click.echo(f"{len(wrong)} with a wrong latest/: {', '.join(r.project for r in wrong)}", err=True)
-    return EXIT_FAILED if stale or failed or wrong else EXIT_OK
+        for line in report.problems():
+            click.echo(line, err=True)
+    return EXIT_FAILED if report.failed else EXIT_OK
 
 
 @click.command("precheck")

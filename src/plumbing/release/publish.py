@@ -324,15 +324,7 @@ def plan_upload(files: list[LocalFile], there: dict, folder_url: str) -> UploadP
     differing = [f.name for f in files if f.name in there and not _same(there[f.name], f)]
     extra = sorted(name for name in there if name not in local)
     if MARKER in there:
-        missing = [name for name in local if name not in there]
-        if differing or missing:
-            why = []
-            if differing:
-                why.append(f"{', '.join(differing)} {'differs' if len(differing) == 1 else 'differ'} from DIR")
-            if missing:
-                why.append(f"DIR has {', '.join(missing)}, which the release lacks")
-            raise CheckFailed(f"{folder_url} already holds a release; refusing to change it (nothing changed): "
-                              + "; ".join(why))
+        _refuse_changing_a_release(differing, [name for name in local if name not in there], folder_url)
         return UploadPlan((), None, tuple(f.name for f in files), extra, True)
     if differing:
         raise CheckFailed(f"{folder_url} holds {', '.join(differing)} with other content than DIR "
@@ -340,6 +332,19 @@ def plan_upload(files: list[LocalFile], there: dict, folder_url: str) -> UploadP
     rest = [f for f in files if f.name != MARKER]
     return UploadPlan(tuple(f for f in rest if f.name not in there), local[MARKER],
                       tuple(f.name for f in rest if f.name in there), extra, False)
+
+
+def _refuse_changing_a_release(differing: list[str], missing: list[str], folder_url: str) -> None:
+    """A published release is never changed: re-publishing the same files is fine, anything
+    else (a differing file, a file the release lacks) is refused with what differs."""
+    why = []
+    if differing:
+        why.append(f"{', '.join(differing)} {'differs' if len(differing) == 1 else 'differ'} from DIR")
+    if missing:
+        why.append(f"DIR has {', '.join(missing)}, which the release lacks")
+    if why:
+        raise CheckFailed(f"{folder_url} already holds a release; refusing to change it (nothing changed): "
+                          + "; ".join(why))
 
 
 def upload(bucket: Bucket, folder: str, plan: UploadPlan, result: PublishResult) -> None:

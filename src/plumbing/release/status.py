@@ -134,3 +134,58 @@ def _freshness(project, nightly_bucket, release_bucket, now: datetime) -> Projec
         return status(True, f"nightly is {nightly.age} old, more than twice the schedule's period "
                             f"({human_age(period)}, {schedule!r})")
     return status(False, f"nightly fresh (limit {human_age(limit)})")
+
+
+@dataclass
+class StatusReport:
+    """`release status` for several projects: the rows and what makes the watchdog fail."""
+
+    now: datetime
+    rows: list[ProjectStatus]
+
+    @property
+    def stale(self) -> list[str]:
+        return [r.project for r in self.rows if r.stale]
+
+    @property
+    def test_failed(self) -> list[str]:
+        return [r.project for r in self.rows if r.nightly_test_failed]
+
+    @property
+    def latest_wrong(self) -> list[str]:
+        return [r.project for r in self.rows if r.latest_wrong]
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.stale or self.test_failed or self.latest_wrong)
+
+    def problems(self) -> list[str]:
+        """One line per kind of problem, for stderr."""
+        out = []
+        for names, what in ((self.stale, "stale nightly"),
+                            (self.test_failed, "newest nightly failed its post-release test"),
+                            (self.latest_wrong, "with a wrong latest/")):
+            if names:
+                out.append(f"{len(names)} {what}: {', '.join(names)}")
+        return out
+
+    def as_dict(self) -> dict:
+        return {"now": self.now.isoformat(), "stale": self.stale, "test_failed": self.test_failed,
+                "latest_wrong": self.latest_wrong, "projects": [r.as_dict() for r in self.rows]}
+
+
+def statuses(repo, projects, now: datetime, *, nightly_bucket: str | None = None,
+             release_bucket: str | None = None) -> StatusReport:
+    """Every project's status, read concurrently (a few round trips each), with its post-release
+    tests. The buckets default to plumbing.yaml's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from plumbing.posttest.state import add_test_states
+    from plumbing.storage import open_bucket
+
+    nb = open_bucket(nightly_bucket or repo.org.buckets.nightly)
+    rb = open_bucket(release_bucket or repo.org.buckets.release)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        rows = list(pool.map(lambda p: project_status(p, nb, rb, now), projects))
+    add_test_states(rows, nb, rb, public_base=repo.org.public_url)
+    return StatusReport(now, rows)
