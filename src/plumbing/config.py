@@ -304,7 +304,41 @@ def check_repo(root: Path) -> tuple[Repo | None, list[Finding]]:
     findings += _schedule_clashes(schedules)
     if org is None:
         return None, findings
-    return Repo(root=root, org=build_org(org, Where(ORG_FILE, org_doc)), projects=projects), findings
+    built = build_org(org, Where(ORG_FILE, org_doc))
+    findings += _isolation_findings(built, projects)
+    return Repo(root=root, org=built, projects=projects), findings
+
+
+_K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def _isolation_findings(org, projects: dict) -> list[Finding]:
+    """Each pattern names {project} and {mode} (so no two projects or modes share a namespace or
+    an account) and gives every project a valid Kubernetes name."""
+    from string import Formatter
+
+    from plumbing.org import ISOLATION_FIELDS, MODES
+
+    out = []
+    for what, pattern in org.isolation.items():
+        try:
+            fields = {f for _, f, _, _ in Formatter().parse(pattern) if f is not None}
+        except ValueError as exc:
+            fields = {f"unparsable: {exc}"}
+        if fields != set(ISOLATION_FIELDS):
+            out.append(org.where.finding(("isolation", what), "plumbing-config",
+                                         f"isolation.{what}: {pattern!r} must use exactly {{project}} and {{mode}}"))
+    if out:
+        return out
+    for name, project in sorted(projects.items()):
+        for mode in MODES:
+            for what, limit in (("namespace", 63), ("service_account", 63)):
+                derived = org.isolated_name(what, name, mode)
+                if not _K8S_NAME.match(derived) or len(derived) > limit:
+                    out.append(project.where.finding(("name",), "release-config",
+                                                     f"name: gives the {what} {derived!r} (isolation.{what}), "
+                                                     f"not a Kubernetes name of at most {limit} characters"))
+    return out
 
 
 def _schedule_clashes(schedules) -> list[Finding]:
