@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from plumbing.config import image_pin_problem
+from plumbing.inventory import isolation_policies
 from plumbing.inventory.records import get_path
 
 PUBLIC_MEMBERS = {"allUsers", "allAuthenticatedUsers"}
@@ -263,6 +264,8 @@ POLICIES = {
     "cluster-hardening": cluster_hardening,
     "bucket-settings": bucket_settings,
     "dashboard-read-only": dashboard_read_only,
+    # Each project isolated: its own prefix, registry path and identities (isolation_policies.py).
+    **isolation_policies.POLICIES,
 }
 
 
