@@ -230,6 +230,11 @@ class Repo:
             known = ", ".join(sorted(self.projects)) or "none"
             raise ConfigError(f"unknown project {name!r}; known projects: {known}") from None
 
+    def run_namespaces(self) -> list[str]:
+        """Every namespace a run may be in: each project's own per mode, then the org's."""
+        own = [self.org.target(name, mode).namespace for name in sorted(self.projects) for mode in MODES]
+        return list(dict.fromkeys(own + list(self.org.namespaces.values())))
+
 
 def build_org(data: dict, where: Where) -> Org:
     """An Org from a document that passed the schema."""
