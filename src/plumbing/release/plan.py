@@ -100,8 +100,11 @@ def make_plan(repo: Repo, project_name: str, mode: str, *, revision: str | None 
     except VersionError as exc:
         raise PlumbingError(str(exc)) from None
 
-    where = repo.org.mode(mode)
-    ko_repo = f"{where.registry}/{project.name}"
+    from plumbing.inventory.isolation import PUSH_SECRET
+
+    # The project's own namespace, identity, bucket prefix and registry path (docs/infra.md).
+    where = repo.org.target(project.name, mode)
+    ko_repo = where.registry_path
     images = [{"name": name,
                "ref": f"{image_ref(ko_repo, project.package, name, project.ko.naming)}:{version}"}
               for name in project.images]
@@ -123,6 +126,7 @@ def make_plan(repo: Repo, project_name: str, mode: str, *, revision: str | None 
             "context": repo.org.cluster.context,
             "namespace": where.namespace,
             "service_account": where.service_account,
+            "push_secret": PUSH_SECRET,
         },
         ko_docker_repo=ko_repo,
         run_tests=project.runs_tests(mode),
