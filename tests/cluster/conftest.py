@@ -202,7 +202,6 @@ def kubeconfig(cluster, repo, tmp_path, monkeypatch) -> Path:
 
 def make_plan(repo, mode: str = "full", version: str = "v1.2.3") -> tuple[dict, dict]:
     """A plan and PipelineRun with the shapes the release CLI renders (trimmed to what we read)."""
-    full = mode == "full"
     ns = repo.org.target("pipeline", mode).namespace
     sa = repo.org.target("pipeline", mode).service_account
     bucket = repo.org.buckets.for_mode(mode)
