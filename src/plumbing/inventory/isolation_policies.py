@@ -1,7 +1,7 @@
 """Policies proving each project is isolated (see isolation.py), over a plan's inventory.
 
 A grant's reach is not read from its text: its IAM condition is evaluated (with a real CEL
-evaluator, as Google evaluates it) on probe object names: a published release file, a latest/
+evaluator, the Rust cel-interpreter behind common-expression-language) on probe object names: a published release file, a latest/
 file and a run record of every project, in each release bucket. So a condition naming the wrong
 prefix, or `true || ...`, is caught just as a missing one is. Messages name the resource and
 the project.
@@ -51,26 +51,29 @@ def _label(r: dict) -> str:
 
 @cache
 def _program(expression: str):
-    import celpy
+    import cel
 
-    env = celpy.Environment()
-    return env.program(env.compile(expression))
+    return cel.compile(expression)
 
 
-def allows(condition: dict | None, bucket: str, name: str) -> bool:
-    """Does the grant's condition hold for object `name` of `bucket`? (no condition: always)"""
-    if not condition:
+@cache
+def allows(expression: str | None, bucket: str, name: str) -> bool:
+    """Does a grant's condition hold for object `name` of `bucket`? (no condition: always).
+    An expression that does not evaluate to a boolean is taken to allow: Google would not
+    narrow the grant with it either."""
+    if not expression:
         return True
-    import celpy
-
-    activation = {"resource": celpy.json_to_cel({"name": object_prefix(bucket, name),
-                                                 "type": "storage.googleapis.com/Object",
-                                                 "service": "storage.googleapis.com"}),
-                  "request": celpy.json_to_cel({"time": "2026-01-01T00:00:00Z"})}
+    context = {"resource": {"name": object_prefix(bucket, name), "type": "storage.googleapis.com/Object",
+                            "service": "storage.googleapis.com"}}
     try:
-        return bool(_program(condition.get("expression") or "true").evaluate(activation))
-    except Exception:   # noqa: BLE001 - an expression Google could not evaluate either: assume it allows
+        result = _program(expression).execute(context)
+    except Exception:   # noqa: BLE001 - the CEL library raises its own error types
         return True
+    return result is not False
+
+
+def _expression(r: dict) -> str | None:
+    return (r["inputs"].get("condition") or {}).get("expression")
 
 
 class _Facts:
@@ -153,14 +156,15 @@ def project_prefixes(inventory: list[dict]) -> Iterator[str]:
         if facts.buckets.get(bucket) not in RELEASE_BUCKETS:
             continue
         account, own = facts.project_of(member)
-        cond = r["inputs"].get("condition")
+        cond = _expression(r)
         reached = [p for p in facts.projects if p != own
                    and any(allows(cond, bucket, name) for name in _probes(p).values())]
+        prefixes = ", ".join(f"{p}/" for p in reached)
         if reached and own:
-            yield f"{_label(r)}: {account} (project {own}) can write project {', '.join(reached)}'s prefix in {bucket}"
+            yield f"{_label(r)}: {account} (project {own}) can write other projects' prefixes in {bucket}: {prefixes}"
         elif reached:
             yield (f"{_label(r)}: {account} is a shared release account (no project) and can write "
-                   f"project {', '.join(reached)}'s prefix in {bucket}")
+                   f"projects' prefixes in {bucket}: {prefixes}")
 
 
 def published_immutable(inventory: list[dict]) -> Iterator[str]:
@@ -172,7 +176,7 @@ def published_immutable(inventory: list[dict]) -> Iterator[str]:
         if facts.buckets.get(bucket) not in RELEASE_BUCKETS or not perms & CHANGE:
             continue
         account, own = facts.project_of(member)
-        cond = r["inputs"].get("condition")
+        cond = _expression(r)
         hit = [p for p in facts.projects if allows(cond, bucket, _probes(p)["a published release"])]
         if hit:
             yield (f"{_label(r)}: {account}{f' (project {own})' if own else ''} can replace or delete published "
@@ -212,18 +216,21 @@ def registry_paths(inventory: list[dict]) -> Iterator[str]:
 
 
 def shared_accounts(inventory: list[dict]) -> Iterator[str]:
-    """No release runner is shared: each Kubernetes service account that runs releases sits in
-    one project's namespace, and no Google identity is bound from two projects' namespaces."""
+    """No release runner is shared: no Google identity is bound (Workload Identity) from two
+    projects' namespaces, or from a project's namespace and another."""
     facts = _Facts(inventory)
-    bound: dict[str, set] = {}
+    bound: dict[str, list[tuple[dict, str]]] = {}
     for r in inventory:
-        if r["type"] == "gcp:serviceaccount/iAMMember:IAMMember" and r["inputs"].get("role") == "roles/iam.workloadIdentityUser":
-            member = r["inputs"].get("member") or ""
-            ns = member.partition("[")[2].partition("/")[0]
-            bound.setdefault(str(r["inputs"].get("serviceAccountId")), set()).add(facts.namespaces.get(ns, ns))
-    for account, owners in sorted(bound.items()):
+        i = r["inputs"]
+        if r["type"] == "gcp:serviceaccount/iAMMember:IAMMember" and i.get("role") == "roles/iam.workloadIdentityUser":
+            ns = (i.get("member") or "").partition("[")[2].partition("/")[0]
+            bound.setdefault(str(i.get("serviceAccountId")), []).append((r, facts.namespaces.get(ns, f"namespace {ns}")))
+    for account, bindings in sorted(bound.items()):
+        owners = sorted({owner for _, owner in bindings})
         if len(owners) > 1:
-            yield f"gcp:serviceaccount/account:Account {account}: shared by {', '.join(sorted(owners))}"
+            email = account.rsplit("/", 1)[-1]
+            for r, owner in bindings:
+                yield f"{_label(r)}: binds {email} from {owner}; it is shared by {', '.join(owners)}"
 
 
 POLICIES = {
