@@ -221,14 +221,8 @@ def _project_findings(p: dict, doc: Document, display: str, stem: str) -> list[F
             add(("extra_files",), f"extra_files: {reserved} is written by the release itself")
     if len(set(names)) != len(names):
         add(("extra_files",), "extra_files: a file name appears twice")
-    for key, value in p["timeouts"].items():
-        if parse_go_duration(value) is None:
-            add(("timeouts", key), f"timeouts.{key}: {value!r} is not a duration such as 1h30m")
-    if all(parse_go_duration(v) is not None for v in p["timeouts"].values()):
-        total = parse_go_duration(p["timeouts"]["pipeline"])
-        for key in ("tests", "publish"):
-            if total and parse_go_duration(p["timeouts"][key]) > total:
-                add(("timeouts", key), f"timeouts.{key}: longer than timeouts.pipeline")
+    for path, message in _timeout_problems(p["timeouts"]):
+        add(path, message)
     nightly = p["nightly"]
     if nightly["enabled"] and not nightly["schedule"]:
         add(("nightly",), "nightly: enabled without a schedule")
@@ -236,6 +230,16 @@ def _project_findings(p: dict, doc: Document, display: str, stem: str) -> list[F
         problem = cron_problem(nightly["schedule"])
         if problem:
             add(("nightly", "schedule"), f"nightly.schedule: {problem}")
+    return out
+
+
+def _timeout_problems(timeouts: dict) -> list[tuple[tuple, str]]:
+    out = [(("timeouts", key), f"timeouts.{key}: {value!r} is not a duration such as 1h30m")
+           for key, value in timeouts.items() if parse_go_duration(value) is None]
+    if not out:
+        total = parse_go_duration(timeouts["pipeline"])
+        out += [(("timeouts", key), f"timeouts.{key}: longer than timeouts.pipeline")
+                for key in ("tests", "publish") if total and parse_go_duration(timeouts[key]) > total]
     return out
 
 
@@ -345,7 +349,7 @@ def _schedule_clashes(schedules) -> list[Finding]:
     """Two nightlies starting in the same minute compete for the same nodes and registry."""
     out = []
     fired = [(name, expr, doc, display, cron_minutes(expr)) for name, expr, doc, display in schedules]
-    for i, (name, expr, doc, display, minutes) in enumerate(fired):
+    for i, (_name, expr, doc, display, minutes) in enumerate(fired):
         for other, other_expr, _, other_display, other_minutes in fired[:i]:
             common = minutes & other_minutes
             if common:

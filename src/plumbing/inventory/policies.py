@@ -132,21 +132,25 @@ def cronjobs(inventory: list[dict]) -> Iterator[str]:
             yield f"{label}: restartPolicy must be Never, not {pod.get('restartPolicy')!r}"
         pod_sc = pod.get("securityContext") or {}
         for c in (pod.get("containers") or []) + (pod.get("initContainers") or []):
-            name = c.get("name", "?")
-            res = c.get("resources") or {}
-            for kind in ("requests", "limits"):
-                for what in ("cpu", "memory"):
-                    if not get_path(res, kind, what):
-                        yield f"{label}: container {name} has no {kind}.{what}"
-            sc = c.get("securityContext") or {}
-            if not (sc.get("runAsNonRoot") or pod_sc.get("runAsNonRoot")):
-                yield f"{label}: container {name} may run as root (runAsNonRoot)"
-            if sc.get("runAsUser", pod_sc.get("runAsUser")) == 0:
-                yield f"{label}: container {name} runs as user 0"
-            if sc.get("allowPrivilegeEscalation") is not False:
-                yield f"{label}: container {name} must set allowPrivilegeEscalation: false"
-            if sc.get("privileged"):
-                yield f"{label}: container {name} is privileged"
+            yield from _container_problems(label, c, pod_sc)
+
+
+def _container_problems(label: str, c: dict, pod_sc: dict) -> Iterator[str]:
+    name = c.get("name", "?")
+    res = c.get("resources") or {}
+    for kind in ("requests", "limits"):
+        for what in ("cpu", "memory"):
+            if not get_path(res, kind, what):
+                yield f"{label}: container {name} has no {kind}.{what}"
+    sc = c.get("securityContext") or {}
+    if not (sc.get("runAsNonRoot") or pod_sc.get("runAsNonRoot")):
+        yield f"{label}: container {name} may run as root (runAsNonRoot)"
+    if sc.get("runAsUser", pod_sc.get("runAsUser")) == 0:
+        yield f"{label}: container {name} runs as user 0"
+    if sc.get("allowPrivilegeEscalation") is not False:
+        yield f"{label}: container {name} must set allowPrivilegeEscalation: false"
+    if sc.get("privileged"):
+        yield f"{label}: container {name} is privileged"
 
 
 def pinned_images(inventory: list[dict]) -> Iterator[str]:
