@@ -43,7 +43,7 @@ class Access(pulumi.ComponentResource):
             if ident.key in emails:
                 annotations["iam.gke.io/gcp-service-account"] = emails[ident.key]
             sa = k8s.core.v1.ServiceAccount(
-                f"{name}-sa-{ident.namespace}-{ident.name}",
+                f"{name}-sa-{ident.namespace_key.replace('/', '-')}-{ident.name}",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=ident.name, namespace=ns.metadata.name,
                                                     labels=MANAGED, annotations=annotations),
                 automount_service_account_token=bool(ident.rules or ident.cluster_rules),
@@ -52,11 +52,11 @@ class Access(pulumi.ComponentResource):
             subject = k8s.rbac.v1.SubjectArgs(kind="ServiceAccount", name=ident.name, namespace=ns.metadata.name)
             if ident.rules:
                 role = k8s.rbac.v1.Role(
-                    f"{name}-role-{ident.namespace}-{ident.name}",
+                    f"{name}-role-{ident.namespace_key.replace('/', '-')}-{ident.name}",
                     metadata=k8s.meta.v1.ObjectMetaArgs(name=ident.name, namespace=ns.metadata.name, labels=MANAGED),
                     rules=_rules(ident.rules), opts=child)
                 k8s.rbac.v1.RoleBinding(
-                    f"{name}-binding-{ident.namespace}-{ident.name}",
+                    f"{name}-binding-{ident.namespace_key.replace('/', '-')}-{ident.name}",
                     metadata=k8s.meta.v1.ObjectMetaArgs(name=ident.name, namespace=ns.metadata.name, labels=MANAGED),
                     role_ref=k8s.rbac.v1.RoleRefArgs(api_group="rbac.authorization.k8s.io", kind="Role",
                                                      name=role.metadata.name),
@@ -64,11 +64,11 @@ class Access(pulumi.ComponentResource):
             if ident.cluster_rules:
                 cluster_name = f"plumbing-{ident.namespace}-{ident.name}"
                 role = k8s.rbac.v1.ClusterRole(
-                    f"{name}-clusterrole-{ident.namespace}-{ident.name}",
+                    f"{name}-clusterrole-{ident.namespace_key.replace('/', '-')}-{ident.name}",
                     metadata=k8s.meta.v1.ObjectMetaArgs(name=cluster_name, labels=MANAGED),
                     rules=_rules(ident.cluster_rules), opts=child)
                 k8s.rbac.v1.ClusterRoleBinding(
-                    f"{name}-clusterbinding-{ident.namespace}-{ident.name}",
+                    f"{name}-clusterbinding-{ident.namespace_key.replace('/', '-')}-{ident.name}",
                     metadata=k8s.meta.v1.ObjectMetaArgs(name=cluster_name, labels=MANAGED),
                     role_ref=k8s.rbac.v1.RoleRefArgs(api_group="rbac.authorization.k8s.io", kind="ClusterRole",
                                                      name=role.metadata.name),

@@ -43,6 +43,10 @@ def compose(root: Path | None = None) -> dict:
     Secrets("secrets", repo=repo, specs=model.secrets(repo), namespaces=access.namespaces,
             settings=settings, opts=k8s_opts)
     Tekton("tekton", repo=repo, settings=settings, opts=k8s_opts)
+    if "test" in access.namespaces:
+        from infra.post_release_test import PostReleaseTests
+
+        PostReleaseTests("post-release-tests", repo=repo, namespace=access.namespaces["test"], opts=k8s_opts)
     by_kind = {kind: [j for j in scheduled if j.kind == kind] for kind in ("nightly", "image", "job")}
     after_access = pulumi.ResourceOptions(providers=[cluster.provider], depends_on=list(access.service_accounts.values()))
     Nightlies("nightlies", jobs=by_kind["nightly"], image=plumbing_image, namespaces=access.namespaces,

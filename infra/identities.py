@@ -27,12 +27,12 @@ class Identities(pulumi.ComponentResource):
             if not ident.gcp:
                 continue
             account = serviceaccount.Account(
-                f"{name}-{ident.namespace}-{ident.name}", account_id=ident.gcp_id,
+                f"{name}-{ident.name}", account_id=ident.gcp_id,
                 display_name=f"{ident.key}: {ident.purpose}"[:100],
                 # Read by the policies: whose prefix and registry path this identity may write.
                 description=f"{PROJECT_LABEL}={ident.project}" if ident.project else None, opts=child)
             serviceaccount.IAMMember(
-                f"{name}-{ident.namespace}-{ident.name}-workload-identity", service_account_id=account.name,
+                f"{name}-{ident.name}-workload-identity", service_account_id=account.name,
                 role="roles/iam.workloadIdentityUser",
                 member=f"serviceAccount:{settings.workload_pool}[{ident.namespace}/{ident.name}]",
                 opts=child)
@@ -42,8 +42,11 @@ class Identities(pulumi.ComponentResource):
                 condition = grant.condition and storage.BucketIAMMemberConditionArgs(
                     title=grant.condition.title, expression=grant.condition.expression,
                     description=grant.condition.description)
+                # Logical names of existing grants stay (a renamed BucketIAMMember is deleted after its
+                # replacement is created, and the delete would remove the binding both manage).
+                suffix = "reader" if grant.role == "roles/storage.objectViewer" else grant.role.rsplit(".", 1)[-1]
                 storage.BucketIAMMember(
-                    f"{name}-{ident.namespace}-{ident.name}-{grant.bucket}-{grant.role.rsplit('.', 1)[-1]}",
+                    f"{name}-{ident.name}-{grant.bucket}-{suffix}",
                     bucket=buckets.buckets[grant.bucket].name,
                     role=role_name(settings.gcp_project, by_id[grant.role]) if custom else grant.role,
                     member=member, condition=condition,

@@ -13,7 +13,7 @@ Use it from any test folder (tests/conftest.py imports the fixture):
 State (plain dicts shaped like GitHub's JSON, editable by tests): `issues[repo]` (a list; pull
 requests appear there too, with a `pull_request` key, as on GitHub), `comments[repo]`,
 `releases[repo]`, `pulls[repo]`, `statuses[repo]`. Helpers: `add_issue`, `add_release`,
-`add_pull`. `received` lists every request as a `Received(method, path, query, body, headers)`;
+`add_pull`, `add_merged_pull` (closed, with `merge_commit_sha`, labels, author). `received` lists every request as a `Received(method, path, query, body, headers)`;
 `calls(method, path)` filters it.
 
 Auth: `token` (TOKEN by default) is the one valid token. A wrong token gets 401 "Bad
@@ -167,11 +167,25 @@ class GitHubServer:
         with self.lock:
             issue = self.add_issue(repo, title, body)
             pull = {"id": issue["id"], "number": issue["number"], "title": title, "body": body, "state": "open",
-                    "head": {"ref": head, "label": f"{repo.split('/')[0]}:{head}"}, "base": {"ref": base},
+                    "head": {"ref": head, "label": f"{repo.split('/')[0]}:{head}", "sha": "0" * 40},
+                    "base": {"ref": base}, "labels": [],
                     "html_url": self.html(repo, "pull", issue["number"]),
                     "url": f"{self.url}/repos/{repo}/pulls/{issue['number']}"}
             issue["pull_request"] = {"url": pull["url"], "html_url": pull["html_url"]}
             self.pulls.setdefault(repo, []).append(pull)
+            return pull
+
+    def add_merged_pull(self, repo: str, title: str, merge_commit_sha: str, *, author: str = "octocat",
+                        labels=(), body: str = "", merged_at: str = "2026-11-20T10:00:00Z",
+                        updated_at: str | None = None, base: str = "main") -> dict:
+        """A closed, merged pull request as `GET /repos/{repo}/pulls?state=closed` lists it."""
+        with self.lock:
+            pull = self.add_pull(repo, title, f"topic-{self._next_number(repo)}", base, body)
+            issue = _find(self.issues[repo], "number", pull["number"])
+            issue.update(state="closed", labels=[{"name": name} for name in labels])
+            pull.update(state="closed", merged_at=merged_at, closed_at=merged_at, updated_at=updated_at or merged_at,
+                        merge_commit_sha=merge_commit_sha, labels=[{"name": name} for name in labels],
+                        user={"login": author, "type": "Bot" if author.endswith("[bot]") else "User"})
             return pull
 
     # --- answers ---------------------------------------------------------------------------
@@ -365,8 +379,10 @@ def create_release(s: GitHubServer, req: Received, repo: str):
     if any(r["tag_name"] == body["tag_name"] and not r["draft"] for r in s.releases.get(repo, [])):
         return 422, {"message": "Validation Failed", "documentation_url": DOCS,
                      "errors": [{"resource": "Release", "code": "already_exists", "field": "tag_name"}]}
-    return 201, s.add_release(repo, body["tag_name"], draft=bool(body.get("draft")), name=body.get("name"),
-                              body=body.get("body") or "")
+    release = s.add_release(repo, body["tag_name"], draft=bool(body.get("draft")), name=body.get("name"),
+                            body=body.get("body") or "")
+    release.update({k: body[k] for k in ("make_latest", "target_commitish") if k in body})
+    return 201, release
 
 
 @route("GET", rf"/repos/{REPO}/releases/tags/(?P<tag>[^/]+)")
@@ -387,8 +403,17 @@ def update_release(s: GitHubServer, req: Received, repo: str, rid: str):
     if not release:
         return s.not_found()
     release.update({k: v for k, v in (req.body or {}).items()
-                    if k in ("tag_name", "name", "body", "draft", "prerelease")})
+                    if k in ("tag_name", "name", "body", "draft", "prerelease", "make_latest", "target_commitish")})
     return 200, release
+
+
+@route("DELETE", rf"/repos/{REPO}/releases/(?P<rid>\d+)")
+def delete_release(s: GitHubServer, req: Received, repo: str, rid: str):
+    release = _find(s.releases.get(repo, []), "id", int(rid))
+    if not release:
+        return s.not_found()
+    s.releases[repo].remove(release)
+    return 204, None
 
 
 @route("GET", rf"/repos/{REPO}/pulls")
@@ -396,6 +421,10 @@ def list_pulls(s: GitHubServer, req: Received, repo: str):
     q = req.query
     pulls = [p for p in s.pulls.get(repo, []) if q.get("state", "open") in ("all", p["state"])
              and ("head" not in q or q["head"] == p["head"]["label"]) and ("base" not in q or q["base"] == p["base"]["ref"])]
+    if q.get("sort") == "updated":   # GitHub: sort=created (default) | updated; direction desc by default then
+        pulls.sort(key=lambda p: p.get("updated_at") or "", reverse=q.get("direction", "desc") == "desc")
+    elif q.get("direction", "asc") == "desc":
+        pulls.reverse()
     return s.page(req, pulls)
 
 

@@ -30,6 +30,8 @@ KNOWN_PLATFORMS = frozenset({
 })
 DEFAULT_PLATFORMS = ["linux/amd64", "linux/arm64", "linux/s390x", "linux/ppc64le"]
 DEFAULT_TIMEOUTS = {"pipeline": "3h", "tests": "1h", "publish": "2h"}
+RELEASE_FILE = "release.yaml"
+DEFAULT_TEST_TIMEOUT = "1h"
 
 _GO_DURATION = re.compile(r"^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$")
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
@@ -149,6 +151,17 @@ def effective_project(raw: dict, org: dict) -> dict:
     timeouts = p.setdefault("timeouts", {})
     for key, value in DEFAULT_TIMEOUTS.items():
         timeouts.setdefault(key, org_defaults.get("timeout") if key == "pipeline" and org_defaults.get("timeout") else value)
+    test = p.setdefault("post_release_test", {})
+    test.setdefault("enabled", True)
+    test.setdefault("install", [RELEASE_FILE])
+    for need in test.setdefault("needs", []):
+        need.setdefault("install", [RELEASE_FILE])
+    ready = test.setdefault("ready", {})
+    ready.setdefault("deployments", "all")
+    ready.setdefault("crds", True)
+    test.setdefault("smoke", [])
+    test.setdefault("command", None)
+    test.setdefault("timeout", DEFAULT_TEST_TIMEOUT)
     return p
 
 
@@ -230,6 +243,57 @@ def _project_findings(p: dict, doc: Document, display: str, stem: str) -> list[F
         problem = cron_problem(nightly["schedule"])
         if problem:
             add(("nightly", "schedule"), f"nightly.schedule: {problem}")
+    _test_findings(p, add)
+    return out
+
+
+def _test_findings(p: dict, add) -> None:
+    """post_release_test: files the release publishes, a duration, paths inside the repository."""
+    test, base = p["post_release_test"], ("post_release_test",)
+    published = [RELEASE_FILE, *(f["name"] for f in p["extra_files"])]
+    for i, name in enumerate(test["install"]):
+        if name not in published:
+            add((*base, "install", i), f"post_release_test.install.{i}: {name!r} is not a file this release "
+                f"publishes ({', '.join(published)})")
+    if len(set(test["install"])) != len(test["install"]):
+        add((*base, "install"), "post_release_test.install: a file appears twice")
+    if parse_go_duration(test["timeout"]) is None:
+        add((*base, "timeout"), f"post_release_test.timeout: {test['timeout']!r} is not a duration such as 45m")
+    for i, path in enumerate(test["smoke"]):
+        if ".." in path.split("/"):
+            add((*base, "smoke", i), f"post_release_test.smoke.{i}: {path!r} leaves the repository")
+    for i, need in enumerate(test["needs"]):
+        if need["project"] == p["name"]:
+            add((*base, "needs", i, "project"), f"post_release_test.needs.{i}: a project cannot need itself")
+
+
+def _test_dependency_findings(projects: dict) -> list[Finding]:
+    """Every needed project exists, publishes the files named, and needs form no cycle."""
+    out = []
+    for project in projects.values():
+        for i, need in enumerate(project.post_release_test.needs):
+            path = ("post_release_test", "needs", i)
+            other = projects.get(need.project)
+            if other is None:
+                out.append(project.where.finding((*path, "project"), "release-config",
+                                                 f"post_release_test.needs.{i}: unknown project {need.project!r}"))
+                continue
+            published = [RELEASE_FILE, *(f.name for f in other.extra_files)]
+            for name_ in need.install:
+                if name_ not in published:
+                    out.append(project.where.finding((*path, "install"), "release-config",
+                                                     f"post_release_test.needs.{i}: {need.project} publishes no "
+                                                     f"{name_!r} ({', '.join(published)})"))
+    from plumbing.posttest.order import DependencyCycle, install_order
+
+    for name, project in projects.items():
+        try:
+            install_order(projects, name)
+        except DependencyCycle as exc:
+            out.append(project.where.finding(("post_release_test", "needs"), "release-config",
+                                             f"post_release_test.needs: {exc}"))
+        except KeyError:
+            pass  # an unknown project, reported above
     return out
 
 
@@ -306,6 +370,7 @@ def check_repo(root: Path) -> tuple[Repo | None, list[Finding]]:
             schedules.append((p["name"], p["nightly"]["schedule"], doc, display))
 
     findings += _schedule_clashes(schedules)
+    findings += _test_dependency_findings(projects)
     if org is None:
         return None, findings
     built = build_org(org, Where(ORG_FILE, org_doc))

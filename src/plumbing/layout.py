@@ -64,6 +64,14 @@ def public_url(bucket_url: str, name: str, public_base: str | None = None) -> st
     return folder_url(bucket_url, name)
 
 
+def is_pinned_release_url(url: str) -> bool:
+    """Does `url` name a file inside one release folder (…/<project>/previous/<version>/<file>),
+    not latest/, which moves?"""
+    parts = urlsplit(url).path.strip("/").split("/")
+    return (len(parts) >= 4 and parts[-3] == "previous" and "latest" not in parts
+            and versions.sort_key(parts[-2])[0] != 0)
+
+
 def split_release_path(project: str, name: str) -> tuple[str, str] | None:
     """(version, file) for an object name under <project>/previous/, None otherwise."""
     base = previous_prefix(project)

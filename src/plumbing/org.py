@@ -102,6 +102,7 @@ class Org:
     default_timeout: str | None
     data: Mapping = field(repr=False, compare=False)   # the effective document, as written beside a release
     where: Where = field(default=Where("plumbing.yaml"), repr=False, compare=False)
+    signing_key: str | None = None   # signing.public_key: what release notes tell users to verify with
 
     def mode(self, mode: str) -> ModeSettings:
         if mode not in MODE_KEYS:
@@ -123,14 +124,17 @@ class Org:
                             service_account=self.isolated_name("service_account", project, mode),
                             project=project, prefix=f"{project}/", registry_path=f"{base.registry}/{project}")
 
+    def test_settings(self) -> tuple[str, str]:
+        """(namespace, service account) post-release test runs use."""
+        return (self.namespaces.get("test") or "post-release-test",
+                self.service_accounts.get("test") or "post-release-tester")
+
     def public_object_url(self, bucket_url: str, name: str) -> str:
         """The URL a person opens for object `name` of a bucket: https for gs://, else the
         bucket URL itself (file:// buckets are local)."""
-        parts = urlsplit(bucket_url)
-        base = bucket_url.rstrip("/")
-        if parts.scheme == "gs":
-            return f"{self.public_url.rstrip('/')}/{base[len('gs://'):]}/{name}"
-        return f"{base}/{name}"
+        from plumbing.layout import public_url
+
+        return public_url(bucket_url, name, self.public_url)
 
 
 @dataclass(frozen=True)
@@ -171,6 +175,29 @@ class Timeouts:
 
 
 @dataclass(frozen=True)
+class TestDependency:
+    """A project the tested one needs installed first, and which of its releases."""
+
+    project: str
+    version: str                  # newest-full | newest-nightly | vX.Y.Z
+    install: tuple[str, ...]      # its release files, in order
+
+
+@dataclass(frozen=True)
+class PostReleaseTest:
+    """How a published release is installed into a throwaway cluster and smoke-tested."""
+
+    enabled: bool
+    install: tuple[str, ...]                 # release files, in the order they are applied
+    needs: tuple[TestDependency, ...]        # installed first, in this order
+    deployments: tuple[str, ...] | None      # must be available; None means every one installed
+    crds: bool                               # every installed CRD must be Established
+    smoke: tuple[str, ...]                   # manifests in the repository at the released commit
+    command: str | None
+    timeout: str
+
+
+@dataclass(frozen=True)
 class Project:
     """releases/<project>.yaml, fully defaulted."""
 
@@ -186,6 +213,7 @@ class Project:
     tests: Tests
     nightly: Nightly
     timeouts: Timeouts
+    post_release_test: PostReleaseTest
     data: Mapping = field(repr=False, compare=False)
     where: Where = field(default=Where("releases"), repr=False, compare=False)
 
@@ -256,6 +284,7 @@ def build_org(data: dict, where: Where) -> Org:
         default_timeout=defaults.get("timeout"),
         data=data,
         where=where,
+        signing_key=(data.get("signing") or {}).get("public_key"),
     )
 
 
@@ -274,6 +303,21 @@ def build_project(p: dict, where: Where) -> Project:
         tests=Tests(nightly=bool(p["tests"]["nightly"]), full=bool(p["tests"]["full"])),
         nightly=Nightly(enabled=bool(p["nightly"]["enabled"]), schedule=p["nightly"]["schedule"]),
         timeouts=Timeouts(**p["timeouts"]),
+        post_release_test=_post_release_test(p["post_release_test"]),
         data=p,
         where=where,
+    )
+
+
+def _post_release_test(t: dict) -> PostReleaseTest:
+    deployments = t["ready"]["deployments"]
+    return PostReleaseTest(
+        enabled=bool(t["enabled"]),
+        install=tuple(t["install"]),
+        needs=tuple(TestDependency(d["project"], d["version"], tuple(d["install"])) for d in t["needs"]),
+        deployments=None if deployments == "all" else tuple(deployments),
+        crds=bool(t["ready"]["crds"]),
+        smoke=tuple(t["smoke"]),
+        command=t["command"],
+        timeout=t["timeout"],
     )

@@ -33,8 +33,10 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
+from plumbing import layout
+
 SCHEMA = "plumbing.tekton.dev/outcome/v1"
-FILENAME = "outcome.json"
+FILENAME = layout.OUTCOME
 
 # Tekton's $(tasks.status) values, then PipelineRun reasons a finally task can be told about.
 STATUSES = ("Succeeded", "Completed", "Failed", "None", "Cancelled", "TimedOut")
@@ -101,18 +103,6 @@ def parse_time(text: str) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def object_url(bucket_url: str, name: str, public_url: str | None = None) -> str:
-    """A URL a person can open for object `name` of a gs:// or file:// bucket."""
-    base = bucket_url.rstrip("/")
-    if base.startswith("gs://"):
-        return f"{(public_url or 'https://storage.googleapis.com').rstrip('/')}/{base[5:]}/{name}"
-    return f"{base}/{name}"
-
-
-def release_prefix(project: str, version: str) -> str:
-    return f"{project}/previous/{version}/"
-
-
 def make_outcome(*, project: str, version: str, status: str, run: str, commit: str | None = None,
                  started: str | datetime | None = None, finished: str | datetime | None = None,
                  bucket_url: str | None = None, public_url: str | None = None,
@@ -147,10 +137,11 @@ def make_outcome(*, project: str, version: str, status: str, run: str, commit: s
         raise OutcomeError(f"started {times['started']} is after finished {times['finished']}")
     urls = {}
     if bucket_url:
-        prefix = release_prefix(project, version)
-        urls = {"release": object_url(bucket_url, prefix + "release.yaml", public_url),
-                "release_notags": object_url(bucket_url, prefix + "release.notags.yaml", public_url),
-                "logs": object_url(bucket_url, prefix + "logs.txt", public_url)}
+        def url(name: str) -> str:
+            return layout.public_url(bucket_url, layout.release_file(project, version, name), public_url)
+
+        urls = {"release": url(layout.RELEASE_YAML), "release_notags": url(layout.NOTAGS_YAML),
+                "logs": url(layout.LOGS)}
     if run_url:
         if not run_url.startswith(("https://", "http://")):
             raise OutcomeError(f"run URL {run_url!r} is not an http(s) URL")
@@ -188,6 +179,6 @@ def parse_outcome(data: bytes | str) -> Outcome:
 
 def write_outcome(bucket, outcome: Outcome) -> str:
     """Write (or replace: a re-run's outcome wins) the record; returns the object name."""
-    name = release_prefix(outcome.project, outcome.version) + FILENAME
+    name = layout.release_file(outcome.project, outcome.version, FILENAME)
     bucket.write(name, outcome.to_json(), content_type="application/json", if_absent=False)
     return name

@@ -95,6 +95,21 @@ def record(root: Path, project: str, version: str, status: str, day: str, commit
     invoke(release_cli, *args)
 
 
+def tested(bucket_url: str, project: str, version: str, result: str, day: str, failed: str | None = None):
+    """A post-release test verdict (and its logs) beside a release, as `release test-record` writes."""
+    from plumbing import layout
+    from plumbing.storage import open_bucket
+    from plumbing.verdict import make_verdict, write_verdict
+
+    bucket = open_bucket(bucket_url)
+    steps = [{"name": "install", "result": "passed", "seconds": 40.0}]
+    steps += [{"name": failed, "result": "failed", "seconds": 9.0}] if failed else []
+    write_verdict(bucket, make_verdict(project=project, version=version, verdict=result, run=f"test-{project}-x",
+                                       started=f"{day}T05:00:00Z", steps=steps))
+    bucket.write(layout.release_file(project, version, layout.TEST_LOGS), f"test logs of {project} {version}\n".encode(),
+                 content_type="text/plain; charset=utf-8")
+
+
 @dataclass
 class World:
     root: Path
@@ -117,10 +132,13 @@ def build_world(base: Path) -> World:
     nightly, full = w.bucket("nightly"), w.bucket("release")
     # pipeline: three nightlies, the middle one failed, the newest 2 days 3 hours old: stale.
     for day, sha, status in zip(("2026-11-19", "2026-11-20", "2026-11-22"), SHA["pipeline"],
-                                ("Succeeded", "Failed", "Succeeded")):
+                                ("Succeeded", "Failed", "Succeeded"), strict=True):
         version = f"v{day.replace('-', '')}-{sha[:10]}"
         publish(root, tmp, "pipeline", version, nightly, with_release=status == "Succeeded")
         record(root, "pipeline", version, status, day, sha)
+    # pipeline nightlies' post-release tests: the oldest passed, the newest failed at smoke.
+    tested(nightly, "pipeline", f"v20261119-{SHA['pipeline'][0][:10]}", "passed", "2026-11-19")
+    tested(nightly, "pipeline", f"v20261122-{SHA['pipeline'][2][:10]}", "failed", "2026-11-22", failed="smoke")
     # pipeline full releases, a backport among them; v1.2.0 has no outcome record.
     for version, day in (("v1.0.0", "2026-09-01"), ("v1.10.0", "2026-11-02"),
                          ("v1.2.0", "2026-10-01"), ("v1.2.1", "2026-11-10")):

@@ -79,6 +79,7 @@ def test_index_shows_every_project_and_what_needs_attention(index):
     attention = by_css(index, "ul.attention")[0].text.splitlines()
     assert attention == ["chains: ⚠ No nightly in the bucket yet",
                          "pipeline: ⚠ Nightly stale: newest is 2 days 2 hours old, schedule runs every 24 hours",
+                         "pipeline: ✗ Newest nightly v20261122-3333333333 failed its post-release test at smoke",
                          "triggers: ✗ Newest release v0.30.0 failed"]
     rows = {r.find_element("css selector", "th").text.splitlines()[0]: r.text
             for r in by_css(index, "table tbody tr")}
@@ -112,6 +113,23 @@ def test_project_page_lists_nightlies_newest_first_with_marks(index, served):
     assert latest == ["v1.10.0 latest/", "v1.2.1", "v1.2.0", "v1.0.0"]  # the backports left it alone
     assert nightly[0].startswith("v20261122-3333333333 latest/")
     screenshot(index, ARTIFACTS / "dashboard.png")
+
+
+def test_project_page_shows_the_three_post_release_test_states_as_text(index, served):
+    index.get(served + "logs/dashboard/pipeline/index.html")
+    header = [th.text for th in by_css(index, "table")[0].find_elements("css selector", "thead th")]
+    assert header[-1] == "Post-release test"
+
+    def cell(version):
+        return by_css(index, f"tr#nightly-{version} td.test")[0]
+
+    assert cell("v20261119-1111111111").text == "✓ Tested, passed"
+    assert cell("v20261120-2222222222").text == "– Not tested yet"
+    failed = cell("v20261122-3333333333")
+    assert failed.text.splitlines() == ["✗ Tested, failed at smoke", "test logs"]
+    link(index, "test logs", failed).click()
+    assert index.current_url == served + "nightly/pipeline/previous/v20261122-3333333333/test-logs.txt"
+    assert visible_text(index).startswith("test logs of pipeline v20261122-3333333333")
 
 
 def test_links_to_release_files_are_served(index, served):

@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from plumbing.cli.main import release as release_cli
-from plumbing.outcome import SCHEMA, OutcomeError, make_outcome, object_url, parse_outcome, write_outcome
+from plumbing.layout import public_url as object_url
+from plumbing.outcome import SCHEMA, OutcomeError, make_outcome, parse_outcome, write_outcome
 from plumbing.storage import open_bucket
 
 SHA = "0123456789abcdef0123456789abcdef01234567"

@@ -296,4 +296,4 @@ def test_main_only_composes_and_runs_under_mocks():
     tokens = {r["type"] for r in inv if r["type"].startswith("plumbing:infra:")}
     assert tokens == {"plumbing:infra:Cluster", "plumbing:infra:Access", "plumbing:infra:Secrets",
                       "plumbing:infra:Tekton", "plumbing:infra:Nightlies", "plumbing:infra:ImageBuilds",
-                      "plumbing:infra:ScheduledJobs"}
+                      "plumbing:infra:ScheduledJobs", "plumbing:infra:PostReleaseTests"}

@@ -67,7 +67,8 @@ def _expected_counts(projects: int, nightlies: int) -> dict:
     return {"namespaces": 2 * projects,
             "project accounts": 2 * projects + nightlies,         # a runner per mode, a launcher per nightly
             "push secrets": 2 * projects,
-            "conditioned writes": 2 * 2 * projects + 1,           # create + replace per runner; the dashboard job
+            # create + replace per runner; the dashboard job; the post-release tester's verdicts (2 buckets)
+            "conditioned writes": 2 * 2 * projects + 1 + 2,
             "nightly cronjobs": nightlies}
 
 
@@ -96,12 +97,12 @@ def test_thirty_projects_counts_policies_and_coverage(big):
 def test_thirty_projects_one_wrong_prefix_is_named(big):
     inv, _ = big
     bad = copy.deepcopy(inv)
-    grant = named(bad, "identities-project-07-release-project-07-release-release-plumbingObjectCreator")
+    grant = named(bad, "identities-project-07-release-release-plumbingObjectCreator")
     grant["inputs"]["condition"]["expression"] = grant["inputs"]["condition"]["expression"].replace(
         "/objects/project-07/", "/objects/project-08/")
     found = policy.check(bad)
     assert found == [("project-prefixes",
-                      f"{BUCKET_IAM} identities-project-07-release-project-07-release-release-plumbingObjectCreator: "
+                      f"{BUCKET_IAM} identities-project-07-release-release-plumbingObjectCreator: "
                       "project-07-release (project project-07) can write other projects' prefixes in tekton-releases: project-08/")]
 
 
@@ -140,8 +141,8 @@ def _meta(resource, **changes):
 SHARED = "serviceAccount:release-full@tekton-releases.iam.gserviceaccount.com"
 PIPELINE = "serviceAccount:pipeline-release@tekton-releases.iam.gserviceaccount.com"
 OBJ = "projects/_/buckets/tekton-releases/objects"
-CREATOR = "identities-pipeline-release-pipeline-release-release-plumbingObjectCreator"
-REPLACER = "identities-pipeline-release-pipeline-release-release-plumbingObjectReplacer"
+CREATOR = "identities-pipeline-release-release-plumbingObjectCreator"
+REPLACER = "identities-pipeline-release-release-plumbingObjectReplacer"
 PUSH = "secrets-pipeline-release-registry-push"
 
 BAD = {
@@ -182,7 +183,7 @@ BAD = {
         ("bad-wi", "pipeline-release@", lambda inv: _add(inv, WI, "bad-wi", {
             "member": "serviceAccount:tekton-releases.svc.id.goog[triggers-release/triggers-release]",
             "role": "roles/iam.workloadIdentityUser",
-            "serviceAccountId": named(inv, "identities-pipeline-release-pipeline-release-workload-identity")
+            "serviceAccountId": named(inv, "identities-pipeline-release-workload-identity")
             ["inputs"]["serviceAccountId"]})),
     ],
 }

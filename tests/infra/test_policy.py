@@ -163,6 +163,11 @@ BAD = {
         ("tekton-dashboard-v0.56.0", _set(lambda inv: named(inv, "tekton-dashboard-v0.56.0")["inputs"], "file",
                                           "https://infra.tekton.dev/tekton-releases/dashboard/previous/v0.56.0/release-full.yaml")),
     ],
+    "post-release-test-isolation": [
+        ("post-release-tests-launcher-role",
+         _set(lambda inv: named(inv, "post-release-tests-launcher-role")["inputs"]["rules"][0], "verbs",
+              ["create", "get", "delete"])),
+    ],
 }
 CASES = [(pid, i, name, fn) for pid, cases in BAD.items() for i, (name, fn) in enumerate(cases)]
 

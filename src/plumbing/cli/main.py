@@ -30,6 +30,13 @@ RELEASE_COMMANDS = {
     "logs": "cluster_cmds:logs",
     "notify": "notify_cmds:notify",
     "record": "dashboard_cmds:record",
+    "notes": "notes_cmds:notes",
+    "draft": "notes_cmds:draft",
+    "wait-signatures": "notes_cmds:wait_signatures",
+    "test": "test_cmds:test",
+    "test-start": "test_cmds:test_start",
+    "test-step": "test_cmds:test_step",
+    "test-record": "test_cmds:test_record",
 }
 
 PLUMBING_COMMANDS = {
@@ -38,6 +45,7 @@ PLUMBING_COMMANDS = {
     "image": "image_cmds:image",
     "graph": "graph_cmds:graph",
     "dashboard": "dashboard_cmds:dashboard",
+    "pr": "pr_cmds:pr",
 }
 
 

@@ -62,12 +62,14 @@ def publish(project, version, src_dir, bucket_url, latest, root, output):
 @output_option
 @exits
 def status(project, now, nightly_bucket, release_bucket, root, output):
-    """Latest full and nightly release per project, their age; exit 1 if a nightly is stale.
+    """Latest full and nightly release per project, their age and post-release test; exit 1 if
+    a nightly is stale or the newest nightly failed its post-release test.
 
     A nightly is stale when it is older than twice its schedule's period (or missing while
     the project has a nightly schedule).
     """
     from plumbing.ages import parse_now
+    from plumbing.posttest.state import add_test_states
     from plumbing.release.status import project_status
     from plumbing.storage import open_bucket
 
@@ -79,16 +81,22 @@ def status(project, now, nightly_bucket, release_bucket, root, output):
     nb = open_bucket(nb_url) if nb_url else None
     rb = open_bucket(rb_url) if rb_url else None
     rows = [project_status(p, nb, rb, when) for p in projects]
+    add_test_states(rows, nb, rb, public_base=repo.org.public_url)
     stale = [r for r in rows if r.stale]
+    failed = [r for r in rows if r.nightly_test_failed]
     if output == "json":
         click.echo(json.dumps({"now": when.isoformat(), "stale": [r.project for r in stale],
+                               "test_failed": [r.project for r in failed],
                                "projects": [r.as_dict() for r in rows]}, indent=2))
     else:
         for r in rows:
             click.echo(r.line())
         if stale:
             click.echo(f"{len(stale)} stale nightly: {', '.join(r.project for r in stale)}", err=True)
-    return EXIT_FAILED if stale else EXIT_OK
+        if failed:
+            click.echo(f"{len(failed)} newest nightly failed its post-release test: "
+                       f"{', '.join(r.project for r in failed)}", err=True)
+    return EXIT_FAILED if stale or failed else EXIT_OK
 
 
 @click.command("precheck")

@@ -15,6 +15,7 @@ from plumbing import layout, versions
 from plumbing.ages import human_age, schedule_period
 from plumbing.findings import PlumbingError
 from plumbing.outcome import FAILED_STATUSES, FILENAME, OK_STATUSES, OutcomeError, parse_outcome
+from plumbing.posttest.state import NOT_TESTED, TestState, read_state
 
 RELEASE_FILES = (layout.RELEASE_YAML, layout.NOTAGS_YAML, layout.LOGS)
 # Outcome records are read concurrently: one request each, which at a cluster's 30 ms round
@@ -49,6 +50,8 @@ class Release:
     stale: bool = False
     latest: bool = False           # latest/ holds this release (its release.yaml, byte for byte)
     note: str = ""                 # e.g. an unreadable outcome.json
+    test: TestState = NOT_TESTED   # the post-release test's verdict (tested.json)
+    test_logs: Link | None = None  # test-logs.txt beside the release
 
 
 @dataclass
@@ -149,6 +152,11 @@ def read_releases(bucket, bucket_url: str, project: str, kind: str, limit: int,
                      logs_url if tag in logs else None) for tag in shown]
     for row in rows:
         row.latest = row.version == latest
+        if layout.TESTED in grouped.get(row.version, {}):
+            row.test = read_state(bucket, project, row.version)
+            if layout.TEST_LOGS in grouped[row.version]:
+                row.test_logs = Link(layout.TEST_LOGS, bucket_url, layout.release_file(project, row.version,
+                                                                                        layout.TEST_LOGS))
     return Listing(rows, hidden, latest, layout.newest(complete))
 
 
@@ -260,6 +268,9 @@ def project_view(project, nightly_bucket, nightly_url: str, release_bucket, rele
                                         f"schedule runs every {human_age(view.period)}"))
         if newest is not None and newest.status == "failed":
             view.marks.append(("failed", f"Newest nightly {newest.version} failed"))
+        if newest is not None and newest.test.state == "failed":
+            at = f" at {newest.test.failed_step}" if newest.test.failed_step else ""
+            view.marks.append(("failed", f"Newest nightly {newest.version} failed its post-release test{at}"))
     else:
         view.marks.append(("off", "No nightly schedule"))
     if fulls and fulls[0].status == "failed":

@@ -15,7 +15,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from plumbing.dashboard.collect import PROBLEMS, Link, ProjectView
-from plumbing.outcome import format_time, object_url
+from plumbing.layout import public_url as object_url
+from plumbing.outcome import format_time
 
 TEMPLATES = Path(__file__).parent / "templates"
 SYMBOLS = {"ok": "✓", "failed": "✗", "stale": "⚠", "warn": "⚠", "published": "–", "unknown": "?", "off": "–"}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from plumbing.findings import ConfigError
-from plumbing.inventory import isolation
+from plumbing.inventory import isolation, posttest
 from plumbing.inventory.isolation import REPLACER, Condition, Grant
 from plumbing.org import MODE_KEYS
 from plumbing.versions import NIGHTLY
@@ -149,11 +149,16 @@ def identities(repo, images: dict, jobs: dict) -> list[Identity]:
             Identity(IMAGE_LAUNCHER, "release", ns["release"], "the image-build CronJobs: create and read PipelineRuns",
                      rules=launch_rules(IMAGE_BUILDER)),
         ]
+    if posttest.enabled(repo):
+        out.append(Identity(repo.org.test_settings()[1], "test", ns["test"], posttest.TESTER_PURPOSE, gcp=True,
+                            grants=isolation.verdict_grants(repo),
+                            rules=[dict(r) for r in posttest.TESTER_RULES]))
     for job in jobs.values():
         out.append(Identity(job["name"], job["namespace"], ns[job["namespace"]], f"the {job['name']} CronJob",
                             gcp=bool(job["buckets"]), grants=job_grants(repo, job),
                             rules=[dict(r) for r in job["rules"]]))
     seen: dict[str, str] = {}
+    seen_ids: dict[str, str] = {}
     for ident in out:
         if ident.gcp and len(ident.gcp_id) < 6:
             raise ConfigError(f"{ident.key}: {ident.name!r} must be at least 6 characters to name its Google "
@@ -161,6 +166,10 @@ def identities(repo, images: dict, jobs: dict) -> list[Identity]:
         if ident.key in seen:
             raise ConfigError(f"{ident.key}: two identities share this service account ({seen[ident.key]}, {ident.purpose})")
         seen[ident.key] = ident.purpose
+        if ident.gcp and ident.gcp_id in seen_ids:
+            raise ConfigError(f"{ident.key}: its Google service account {ident.gcp_id!r} is also {seen_ids[ident.gcp_id]}'s")
+        if ident.gcp:
+            seen_ids[ident.gcp_id] = ident.key
     return out
 
 
@@ -214,6 +223,13 @@ def secrets(repo) -> list[SecretSpec]:
     # The CI images (images/) are the org's own, built in the release namespace.
     out.append(SecretSpec(REGISTRY_SECRET, "release", ns["release"], {"config.json": "registryToken"},
                           "docker config.json for pushing the CI images (images/)", kind="dockerconfig"))
+    if posttest.enabled(repo):  # a failed post-release test notifies like a failed release
+        if notify.slack_webhook_secret:
+            out.append(SecretSpec(notify.slack_webhook_secret, "test", ns["test"], {"url": "slackWebhookUrl"},
+                                  "Slack incoming webhook for post-release test notifications"))
+        if notify.github_token_secret:
+            out.append(SecretSpec(notify.github_token_secret, "test", ns["test"], {"token": "githubToken"},
+                                  "GitHub token that comments on post-release test issues"))
     out.append(SecretSpec(PR_WEBHOOK_SECRET, "ci", ns["ci"], {"secret": "prWebhookSecret"},
                           "GitHub webhook secret the PR EventListener checks"))
     out.append(SecretSpec(PR_STATUS_SECRET, "ci", ns["ci"], {"token": "prStatusToken"},

@@ -96,6 +96,24 @@ def project_grants(project: str, mode: str, bucket: str) -> list[Grant]:
             Grant(key, REPLACER.role_id, replace_condition(bucket, project))]
 
 
+def verdict_grants(repo) -> list[Grant]:
+    """The post-release tester: it tests every project's releases, so it may write, in both
+    release buckets, only objects named tested.json or test-logs.txt (written beside a
+    release): never a release file (the policies probe exactly that)."""
+    from plumbing.inventory.desired import bucket_name
+
+    out = []
+    for key in ("nightly", "release"):
+        bucket = bucket_name(getattr(repo.org.buckets, key))
+        ends = " || ".join(f"resource.name.endsWith('/{n}')" for n in (layout.TESTED, layout.TEST_LOGS))
+        # endsWith only: what Google documents for storage conditions and the evaluator here runs
+        expression = f"resource.name.startsWith('{object_prefix(bucket, '')}') && ({ends})"
+        out += [Grant(key, "roles/storage.objectViewer"),
+                Grant(key, REPLACER.role_id, Condition("post-release verdicts only", expression,
+                                                       f"tested.json and test-logs.txt beside a release in {bucket}"))]
+    return out
+
+
 def project_modes(project) -> tuple[str, ...]:
     """Both modes: a nightly may be started by hand even without a schedule."""
     return MODES

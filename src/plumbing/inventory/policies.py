@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from plumbing import layout
 from plumbing.config import image_pin_problem
 from plumbing.inventory import isolation_policies
 from plumbing.inventory.records import get_path
@@ -168,7 +169,7 @@ def pinned_images(inventory: list[dict]) -> Iterator[str]:
         if r["type"] in YAML_GROUPS:
             files = [r["inputs"].get("file")] if r["inputs"].get("file") else list(r["inputs"].get("files") or [])
             for url in files:
-                if "/latest/" in url or "/previous/v" not in url:
+                if not layout.is_pinned_release_url(url):
                     yield f"{_label(r)}: {url} is not a pinned release (use .../previous/vX.Y.Z/...)"
 
 
@@ -255,6 +256,39 @@ def dashboard_read_only(inventory: list[dict]) -> Iterator[str]:
                     yield f"{_label(r)}: {url} is not the Dashboard's read-only release.yaml"
 
 
+def post_release_test_isolation(inventory: list[dict]) -> Iterator[str]:
+    """The throwaway test clusters cannot touch the dogfooding cluster: the tester's rights are
+    a Role in the test namespace (never cluster-wide), its Role grants no Tekton writes, and the
+    release runs may only create and read PipelineRuns there."""
+    from plumbing.inventory.posttest import LAUNCH_RULES, LAUNCHER_ROLE, TESTER_PURPOSE
+
+    testers = {(get_path(r["inputs"], "metadata", "namespace"), get_path(r["inputs"], "metadata", "name"))
+               for r in inventory if r["type"] == "kubernetes:core/v1:ServiceAccount"
+               and get_path(r["inputs"], "metadata", "annotations", "plumbing.tekton.dev/purpose") == TESTER_PURPOSE}
+    roles = {(get_path(r["inputs"], "metadata", "namespace"), get_path(r["inputs"], "metadata", "name")): r
+             for r in inventory if r["type"] == ROLES[0]}
+    allowed = [(sorted(x["api_groups"]), sorted(x["resources"]), sorted(x["verbs"])) for x in LAUNCH_RULES]
+    for r in inventory:
+        if r["type"] not in BINDINGS:
+            continue
+        ns = get_path(r["inputs"], "metadata", "namespace")
+        subjects = {(s.get("namespace"), s.get("name")) for s in r["inputs"].get("subjects") or []}
+        tester = subjects & testers
+        if tester and (r["type"] == BINDINGS[1] or any(t_ns != ns for t_ns, _ in tester)):
+            yield f"{_label(r)}: binds the post-release tester outside its own namespace"
+            continue
+        role = roles.get((ns, get_path(r["inputs"], "roleRef", "name")))
+        if role is None:
+            continue
+        for i, rule in enumerate(role["inputs"].get("rules") or []):
+            groups, verbs = rule.get("apiGroups") or [], set(rule.get("verbs") or [])
+            if tester and "tekton.dev" in groups and verbs - {"get", "list", "watch"}:
+                yield f"{_label(role)}: rules[{i}] lets the post-release tester change Tekton objects"
+            if get_path(role["inputs"], "metadata", "name") == LAUNCHER_ROLE and (
+                    sorted(groups), sorted(rule.get("resources") or []), sorted(verbs)) not in allowed:
+                yield f"{_label(role)}: rules[{i}] grants more than creating and reading PipelineRuns"
+
+
 POLICIES = {
     "public-access": public_access,
     "no-keys": no_keys,
@@ -270,6 +304,7 @@ POLICIES = {
     "dashboard-read-only": dashboard_read_only,
     # Each project isolated: its own prefix, registry path and identities (isolation_policies.py).
     **isolation_policies.POLICIES,
+    "post-release-test-isolation": post_release_test_isolation,
 }
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from plumbing.findings import ConfigError
 
-# Tekton components at pinned versions; their release files are immutable under previous/<tag>/.
+# Tekton components at pinned versions; their release folders (plumbing.layout) are immutable.
 TEKTON_RELEASES = "https://infra.tekton.dev/tekton-releases"
 DEFAULT_VERSIONS = {
     "pipeline": "v1.0.0",
@@ -55,7 +55,9 @@ class Settings:
         return f"{self.gcp_project}.svc.id.goog"
 
     def release_file(self, component: str, name: str = "release.yaml") -> str:
-        return f"{TEKTON_RELEASES}/{component}/previous/{self.versions[component]}/{name}"
+        from plumbing import layout
+
+        return f"{TEKTON_RELEASES}/{layout.release_file(component, self.versions[component], name)}"
 
 
 def _versions(pinned: dict | None) -> dict:

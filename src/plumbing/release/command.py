@@ -82,6 +82,19 @@ def _display(path: str) -> str:
         return str(p)
 
 
+def _check_test(repo, name: str, write) -> dict:
+    """The project's post-release test run renders and checks too (written to DIR/<project>-test)."""
+    from plumbing.posttest.plan import make_test_plan, render_test, write_test
+
+    try:
+        rendered = render_test(repo, make_test_plan(repo, name, "v0.0.0"))
+        if write:
+            write_test(repo, rendered, Path(write) / f"{name}-test")
+        return {"project": name, "mode": "test", "ok": True}
+    except PlumbingError as exc:
+        return {"project": name, "mode": "test", "ok": False, "error": str(exc)}
+
+
 def run_check(projects, *, root=None, output="text", write=None, stdout=None) -> int:
     """Everything `release nightly|full` checks, for every project and mode, writing nothing."""
     stdout = stdout or sys.stdout
@@ -102,6 +115,8 @@ def run_check(projects, *, root=None, output="text", write=None, stdout=None) ->
                     results.append({"project": name, "mode": mode, "ok": False, "error": str(exc)})
                     if exc.exit_code != EXIT_FAILED and name not in (repo.projects or {}):
                         raise
+            if name in repo.projects and repo.projects[name].post_release_test.enabled:
+                results.append(_check_test(repo, name, write))
     failed = bool(findings) or any(not r["ok"] for r in results)
     if output == "json":
         stdout.write(json.dumps({"findings": [f.as_dict() for f in findings], "renders": results,

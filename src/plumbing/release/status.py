@@ -10,7 +10,7 @@ schedule and no nightly at all in the bucket is stale too.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from plumbing import layout
@@ -35,6 +35,12 @@ class ProjectStatus:
     period_seconds: int | None
     stale: bool
     reason: str
+    # Post-release tests of the newest full release and nightly (plumbing.posttest.state).
+    tests: dict = field(default_factory=dict)
+
+    @property
+    def nightly_test_failed(self) -> bool:
+        return (self.tests.get("nightly") or {}).get("state") == "failed"
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -45,8 +51,18 @@ class ProjectStatus:
                 return f"{kind} none"
             return f"{kind} {latest.version} ({latest.age} ago)"
 
+        def tested(kind, latest: Latest):
+            test = self.tests.get(kind)
+            if latest.version is None or not test:
+                return None
+            logs = f", logs {test['logs']}" if test["state"] == "failed" and test.get("logs") else ""
+            return f"{kind} {test['text']}{logs}"
+
         flag = "STALE " if self.stale else ""
-        return f"{flag}{self.project}: {show('full', self.full)}, {show('nightly', self.nightly)}; {self.reason}"
+        flag += "TEST-FAILED " if self.nightly_test_failed else ""
+        tests = [t for t in (tested("full", self.full), tested("nightly", self.nightly)) if t]
+        return (f"{flag}{self.project}: {show('full', self.full)}, {show('nightly', self.nightly)}; {self.reason}"
+                + (f"; post-release test: {', '.join(tests)}" if tests else ""))
 
 
 NONE = Latest(None, None, None, None)
