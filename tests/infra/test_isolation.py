@@ -179,6 +179,14 @@ BAD = {
             "metadata": {"name": "registry-credentials", "namespace": "pipeline-release"},
             "stringData": {"config.json": "[secret]"}})),
     ],
+    "registry-repositories": [
+        ("bad-ar", "project pipeline", lambda inv: _add(inv, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember",
+                                                        "bad-ar", {"repository": "triggers", "location": "us",
+                                                                   "role": "roles/artifactregistry.writer", "member": PIPELINE})),
+        ("bad-ar-project", "every project's repository", lambda inv: _add(
+            inv, "gcp:projects/iAMMember:IAMMember", "bad-ar-project",
+            {"project": "p", "role": "roles/artifactregistry.writer", "member": PIPELINE})),
+    ],
     "no-shared-accounts": [
         ("bad-wi", "pipeline-release@", lambda inv: _add(inv, WI, "bad-wi", {
             "member": "serviceAccount:tekton-releases.svc.id.goog[triggers-release/triggers-release]",
@@ -258,3 +266,46 @@ def test_long_project_names_get_unique_short_google_accounts(tmp_path):
     repo = load_repo(root)
     ids = [i.gcp_id for i in model.identities(repo, load_images(repo), load_jobs(repo)) if i.gcp]
     assert len(set(ids)) == len(ids) and all(6 <= len(i) <= 30 for i in ids)
+
+
+def test_artifact_registry_gets_a_repository_per_project_and_no_push_token(tmp_path):
+    from plumbing.inventory.mocks import plan
+    from plumbing.release.plan import make_plan
+
+    root = write_org(tmp_path, 3)
+    text = (root / "plumbing.yaml").read_text()
+    (root / "plumbing.yaml").write_text(text.replace("  release: ghcr.io/tektoncd\n",
+                                                     "  release: us-docker.pkg.dev/tekton-releases\n"))
+    inv = plan(root, "dogfooding", program_root=ROOT)
+    assert policy.check(inv) == []
+    repos = {r["inputs"]["repositoryId"] for r in of_type(inv, "artifactregistry/repository:Repository")}
+    assert repos == {project_name(n) for n in range(3)}
+    writers = {(r["inputs"]["repository"], r["inputs"]["member"])
+               for r in of_type(inv, "artifactregistry/repositoryIamMember:RepositoryIamMember")}
+    assert writers == {(project_name(n), f"serviceAccount:{project_name(n)}-release@tekton-releases.iam.gserviceaccount.com")
+                       for n in range(3)}
+    push = {r["inputs"]["metadata"]["namespace"] for r in of_type(inv, "core/v1:Secret")
+            if r["inputs"]["metadata"]["name"] == "registry-push"}
+    assert push == {f"{project_name(n)}-nightly" for n in range(3)}, "ghcr.io nightlies keep a token; AR needs none"
+    repo = load_repo(root)
+    full = make_plan(repo, project_name(1), "full", version="v1.0.0", revision="a" * 40)
+    assert full.ko_docker_repo == "us-docker.pkg.dev/tekton-releases/project-01"
+    assert full.cluster["push_secret"] is None
+    # another project's runner on this repository: named
+    bad = copy.deepcopy(inv)
+    (member,) = [r for r in of_type(bad, "RepositoryIamMember") if r["inputs"]["repository"] == "project-01"]
+    member["inputs"]["member"] = "serviceAccount:project-02-release@tekton-releases.iam.gserviceaccount.com"
+    assert list(iso.POLICIES["registry-repositories"](bad)) == [
+        f"gcp:artifactregistry/repositoryIamMember:RepositoryIamMember {member['name']}: project-02-release "
+        "(project project-02) can push to project project-01's repository"]
+
+
+def test_an_artifact_registry_path_with_a_repository_is_one_line(tmp_path):
+    root = write_org(tmp_path, 1)
+    text = (root / "plumbing.yaml").read_text()
+    (root / "plumbing.yaml").write_text(text.replace("  release: ghcr.io/tektoncd\n",
+                                                     "  release: us-docker.pkg.dev/tekton-releases/shared\n"))
+    repo = load_repo(root)
+    with pytest.raises(ConfigError) as info:
+        model.secrets(repo)
+    assert str(info.value).startswith("registry 'us-docker.pkg.dev/tekton-releases/shared': an Artifact Registry path")

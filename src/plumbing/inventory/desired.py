@@ -216,6 +216,8 @@ def secrets(repo) -> list[SecretSpec]:
             out.append(SecretSpec(notify.github_token_secret, space.key, space.name, {"token": "githubToken"},
                                   "GitHub token that comments on release issues"))
         target = repo.org.target(space.project, space.mode)
+        if not isolation.uses_push_secret(repo, space.mode):
+            continue   # Artifact Registry: repository IAM for the runner, no token (isolation.py)
         out.append(SecretSpec(isolation.PUSH_SECRET, space.key, space.name,
                               {"config.json": push_token_key(space.project, space.mode)},
                               f"docker config.json pushing only to {target.registry_path}", kind="dockerconfig",

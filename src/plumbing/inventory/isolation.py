@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from plumbing import layout
+from plumbing.findings import ConfigError
 from plumbing.org import MODE_KEYS, MODES
 
 PROJECT_LABEL = "plumbing.tekton.dev/project"
@@ -138,3 +139,44 @@ def namespaces(repo) -> list[ProjectNamespace]:
 
 def namespace_key(project: str, mode: str) -> str:
     return f"{project}/{MODE_KEYS[mode]}"
+
+
+# Google Artifact Registry: <location>-docker.pkg.dev/<cloud project>/<repository>/... IAM
+# stops at the repository, so each released project pushes to its own repository (named after
+# it), writable by its runners only; no push Secret exists then (ko uses Workload Identity).
+AR_SUFFIX = "-docker.pkg.dev"
+AR_WRITER = "roles/artifactregistry.writer"
+
+
+def artifact_registry(registry: str) -> tuple[str, str] | None:
+    """(location, cloud project) when `registry` is Artifact Registry's, else None (a registry
+    reached with a push token, such as ghcr.io)."""
+    host, _, rest = registry.partition("/")
+    if not host.endswith(AR_SUFFIX):
+        return None
+    if not rest or "/" in rest:
+        raise ConfigError(f"registry {registry!r}: an Artifact Registry path must be <location>{AR_SUFFIX}/<cloud project>, "
+                          "so that each released project pushes to its own repository")
+    return host[:-len(AR_SUFFIX)], rest
+
+
+def uses_push_secret(repo, mode: str) -> bool:
+    return artifact_registry(repo.org.mode(mode).registry) is None
+
+
+@dataclass(frozen=True)
+class RegistryRepository:
+    location: str
+    cloud_project: str
+    repository: str               # the released project's name
+    writers: tuple[str, ...]      # identity keys (namespace/name) of its runners
+
+
+def registry_repositories(repo) -> list[RegistryRepository]:
+    found: dict[tuple, list[str]] = {}
+    for space in namespaces(repo):
+        ar = artifact_registry(repo.org.mode(space.mode).registry)
+        if ar:
+            target = repo.org.target(space.project, space.mode)
+            found.setdefault((*ar, space.project), []).append(f"{target.namespace}/{target.service_account}")
+    return [RegistryRepository(loc, cloud, name, tuple(w)) for (loc, cloud, name), w in sorted(found.items())]

@@ -215,6 +215,31 @@ def registry_paths(inventory: list[dict]) -> Iterator[str]:
             yield f"{_label(r)}: registry credential {ns}/{name} in project {ns_project}'s namespace belongs to no project"
 
 
+AR_MEMBER = ("gcp:artifactregistry/repositoryIamMember:RepositoryIamMember",
+             "gcp:artifactregistry/repositoryIamBinding:RepositoryIamBinding")
+AR_WRITE_ROLES = ("roles/artifactregistry.writer", "roles/artifactregistry.repoAdmin",
+                  "roles/artifactregistry.admin", "roles/artifactregistry.createOnPushWriter",
+                  "roles/artifactregistry.createOnPushRepoAdmin", "roles/owner", "roles/editor")
+
+
+def registry_repositories(inventory: list[dict]) -> Iterator[str]:
+    """On Artifact Registry, a project's repository is written by that project's identities only,
+    and nobody may push to every repository (a project-level registry write role)."""
+    facts = _Facts(inventory)
+    for r in inventory:
+        i = r["inputs"]
+        if r["type"] in AR_MEMBER and i.get("role") in AR_WRITE_ROLES:
+            repository = str(i.get("repository") or "").rsplit("/", 1)[-1]
+            for member in ([i["member"]] if i.get("member") else []) + list(i.get("members") or []):
+                account, own = facts.project_of(member)
+                if own != repository:
+                    yield (f"{_label(r)}: {account}{f' (project {own})' if own else ''} can push to project "
+                           f"{repository}'s repository")
+        if r["type"] in PROJECT_IAM and str(i.get("role")).startswith("roles/artifactregistry.") \
+                and i.get("role") in AR_WRITE_ROLES:
+            yield f"{_label(r)}: grants {i.get('role')} on the whole cloud project: every project's repository"
+
+
 def shared_accounts(inventory: list[dict]) -> Iterator[str]:
     """No release runner is shared: no Google identity is bound (Workload Identity) from two
     projects' namespaces, or from a project's namespace and another."""
@@ -239,5 +264,6 @@ POLICIES = {
     "published-immutable": published_immutable,
     "break-glass-unbound": break_glass_unbound,
     "registry-paths": registry_paths,
+    "registry-repositories": registry_repositories,
     "no-shared-accounts": shared_accounts,
 }
