@@ -1,7 +1,9 @@
-"""Whole-process wall time of `plumbing lint` over ../shared/corpus/catalog, against tekton-lint
-(npm @ibm/tekton-lint, installed into a temporary folder) over the same files and against a bare
-PyYAML CSafeLoader parse of the same files (a `python -c` subprocess), measured alternately in one
-run. Targets: plumbing lint <= 1.5x the bare parse, and >= 4x faster than tekton-lint.
+"""Whole-process wall time of `plumbing lint` over ../shared/corpus/catalog and
+../shared/corpus/plumbing (Tekton Triggers objects and CEL expressions included), with every rule
+and with the Triggers and CEL rules turned off, against tekton-lint (npm @ibm/tekton-lint,
+installed into a temporary folder) over the same files and against a bare PyYAML CSafeLoader
+parse of the same files (a `python -c` subprocess), measured alternately in one run. Targets:
+plumbing lint <= 1.5x the bare parse, and >= 4x faster than tekton-lint.
 
     python bench/bench_lint.py [--runs 7] [--no-tekton-lint]
 """
@@ -19,19 +21,24 @@ from pathlib import Path
 from timing import ROOT, alternate, bench_env, report
 
 CATALOG = (ROOT / ".." / "shared" / "corpus" / "catalog").resolve()
+PLUMBING = (ROOT / ".." / "shared" / "corpus" / "plumbing").resolve()
+CORPUS = (CATALOG, PLUMBING)
+# the areas (rule modules) that "without Triggers and CEL" turns off
+NEW_AREAS = ("triggers", "triggers_refs", "cel")
 
 BARE = """
 import os, sys, yaml
 n = 0
-for root, dirs, files in os.walk(sys.argv[1]):
-    dirs.sort()
-    for f in sorted(files):
-        if f.endswith(('.yaml', '.yml')):
-            with open(os.path.join(root, f), encoding='utf-8') as fh:
-                try:
-                    n += sum(1 for _ in yaml.load_all(fh.read(), Loader=yaml.CSafeLoader))
-                except yaml.YAMLError:
-                    pass
+for top in sys.argv[1:]:
+    for root, dirs, files in os.walk(top):
+        dirs.sort()
+        for f in sorted(files):
+            if f.endswith(('.yaml', '.yml')):
+                with open(os.path.join(root, f), encoding='utf-8') as fh:
+                    try:
+                        n += sum(1 for _ in yaml.load_all(fh.read(), Loader=yaml.CSafeLoader))
+                    except yaml.YAMLError:
+                        pass
 print(n)
 """
 
@@ -51,32 +58,37 @@ def install_tekton_lint() -> Path | None:
     return script
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--no-tekton-lint", action="store_true")
-    args = parser.parse_args()
-    if not CATALOG.is_dir():
-        print(f"{CATALOG} is missing: nothing to measure")
-        return 2
-    files = sorted(str(p) for p in CATALOG.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+def _config_without(areas) -> str:
+    """A .plumbing-lint.yaml turning off every rule of the given areas."""
+    from plumbing.lint.registry import all_rules
+
+    off = sorted(r.id for r in all_rules().values() if r.area in areas)
+    return "rules:\n" + "".join(f"  {rid}: off\n" for rid in off)
+
+
+def _commands(no_tekton_lint: bool, files: list[str], env: dict):
+    """The commands to time, and the folder to run them in."""
     plumbing = str(Path(sys.executable).parent / "plumbing")
-    env = bench_env()
+    without = Path(tempfile.mkdtemp(prefix="bench-lint-")) / "no-triggers-cel.yaml"
+    without.write_text(_config_without(NEW_AREAS), encoding="utf-8")
     cmds = {
-        "plumbing lint": [plumbing, "lint", "--format", "json", str(CATALOG)],
-        "bare CSafeLoader parse": [sys.executable, "-c", BARE, str(CATALOG)],
+        "plumbing lint": [plumbing, "lint", "--format", "json", *map(str, CORPUS)],
+        "lint w/o Triggers+CEL": [plumbing, "lint", "--format", "json", "--config", str(without),
+                                  *map(str, CORPUS)],
+        "bare CSafeLoader parse": [sys.executable, "-c", BARE, *map(str, CORPUS)],
     }
     cwd = ROOT
-    if not args.no_tekton_lint:
+    if not no_tekton_lint:
         script = install_tekton_lint()
         if script is not None:
             cache = tempfile.mkdtemp(prefix="bench-tl-cache-")
             cwd = Path(tempfile.mkdtemp(prefix="bench-tl-cwd-"))  # no .tektonlintrc around
             env["TL_CACHE_DIR"] = cache
             cmds["tekton-lint"] = ["node", str(script), "--no-color", "--format", "json", *files]
-    times, outputs = alternate(cmds, args.runs, env, cwd)
-    print(f"{len(files)} files under {CATALOG}")
-    med = report(times)
+    return cmds, cwd
+
+
+def _print_findings(outputs: dict) -> None:
     mine = json.loads(outputs["plumbing lint"] or b"[]")
     sev = {s: sum(1 for f in mine if f["severity"] == s) for s in ("error", "warning")}
     print(f"plumbing lint findings: {len(mine)} ({sev['error']} errors, {sev['warning']} warnings)")
@@ -89,8 +101,28 @@ def main() -> int:
                   f"{tsev['warning']} warnings)")
         except ValueError:
             print("tekton-lint findings: output was not JSON")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--no-tekton-lint", action="store_true")
+    args = parser.parse_args()
+    missing = [str(c) for c in CORPUS if not c.is_dir()]
+    if missing:
+        print(f"{', '.join(missing)} missing: nothing to measure")
+        return 2
+    files = sorted(str(p) for c in CORPUS for p in c.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    env = bench_env()
+    cmds, cwd = _commands(args.no_tekton_lint, files, env)
+    times, outputs = alternate(cmds, args.runs, env, cwd)
+    print(f"{len(files)} files under {', '.join(map(str, CORPUS))}")
+    med = report(times)
+    _print_findings(outputs)
     ratio = med["plumbing lint"] / med["bare CSafeLoader parse"]
     print(f"ratio plumbing lint / bare parse   {ratio:.2f}x (target <= 1.5x)")
+    ratio = med["lint w/o Triggers+CEL"] / med["bare CSafeLoader parse"]
+    print(f"  without Triggers and CEL rules   {ratio:.2f}x")
     if "tekton-lint" in med:
         speed = med["tekton-lint"] / med["plumbing lint"]
         print(f"speed-up over tekton-lint          {speed:.2f}x (target >= 4x)")

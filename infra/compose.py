@@ -1,6 +1,7 @@
-"""Composition of the plumbing infrastructure: reads plumbing.yaml, releases/, images/ and
-cronjobs/ through plumbing's loader, the stack's knobs from Pulumi config, and wires one
-component per concern. `infra/__main__.py` calls `compose()`; so does `plumbing infra plan`."""
+"""Composition of the plumbing infrastructure: reads plumbing.yaml, releases/, images/,
+cronjobs/ and (when the stack enables it) github.yaml through plumbing's loaders, the stack's
+knobs from Pulumi config, and wires one component per concern. `infra/__main__.py` calls
+`compose()`; so does `plumbing infra plan`."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from infra.tekton_install import Tekton
 from plumbing.ci_images import load_images
 from plumbing.config import load_repo
 from plumbing.cronjobs import load_jobs
+from plumbing.github_org import load_github
 from plumbing.inventory import desired as model
 from plumbing.inventory import isolation
 
@@ -29,6 +31,7 @@ def compose(root: Path | None = None) -> dict:
     identities = model.identities(repo, images, jobs)
     scheduled = model.scheduled_jobs(repo, images, jobs)
     plumbing_image = repo.org.tool_images["plumbing"]
+    github = load_github(repo) if settings.github_org else None
 
     from infra.cluster import Cluster  # pulumi_gcp is imported only when needed
     cluster = Cluster("cluster", repo=repo, settings=settings)
@@ -61,6 +64,10 @@ def compose(root: Path | None = None) -> dict:
                 opts=after_access)
     ScheduledJobs("jobs", jobs=by_kind["job"], image=plumbing_image, namespaces=access.namespaces,
                   opts=after_access)
+    if github is not None:
+        from infra.github_org import GitHubOrg  # pulumi_github is imported only when enabled
+
+        GitHubOrg("github", org=github, adopt=settings.github_adopt)
     pulumi.export("target", settings.target)
     pulumi.export("cronjobs", sorted(j.name for j in scheduled))
     return {"repo": repo, "settings": settings}

@@ -33,7 +33,10 @@ def cronjob(logical: str, job, image: str, namespace, parent) -> k8s.batch.v1.Cr
         command=list(job.command),
         env=[k8s.core.v1.EnvVarArgs(name="PLUMBING_ROOT", value=IMAGE_ROOT),
              k8s.core.v1.EnvVarArgs(name="HOME", value=SCRATCH),
-             k8s.core.v1.EnvVarArgs(name="XDG_CACHE_HOME", value=f"{SCRATCH}/.cache")],
+             k8s.core.v1.EnvVarArgs(name="XDG_CACHE_HOME", value=f"{SCRATCH}/.cache"),
+             *[k8s.core.v1.EnvVarArgs(name=env, value_from=k8s.core.v1.EnvVarSourceArgs(
+                 secret_key_ref=k8s.core.v1.SecretKeySelectorArgs(name=secret, key=key)))
+               for env, (secret, key) in sorted(job.secret_env.items())]],
         resources=k8s.core.v1.ResourceRequirementsArgs(requests=dict(job.resources["requests"]),
                                                        limits=dict(job.resources["limits"])),
         security_context=security,

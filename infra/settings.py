@@ -7,7 +7,7 @@ import pulumi
 from plumbing.inventory.stack import Settings, settings_from
 
 _INTS = {"nodesMin", "nodesMax", "diskSizeGb", "nightlyRetentionDays"}
-_OBJECTS = {"tektonVersions"}
+_OBJECTS = {"tektonVersions", "channels"}
 
 
 def read() -> Settings:

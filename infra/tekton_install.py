@@ -13,23 +13,14 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_kubernetes.yaml.v2 import ConfigFile
 
+from plumbing.components import install_url
 from plumbing.inventory.desired import CHAINS_SIGNING_KEYS
 from plumbing.inventory.isolation import namespaces as project_namespaces
+from plumbing.tekton_flags import FEATURE_FLAGS  # one definition, also what plumbing lint assumes
 
 # The patches take over fields the release files set: force server-side apply ownership.
 FORCE = {"pulumi.com/patchForce": "true"}
 
-FEATURE_FLAGS = {
-    "enable-api-fields": "beta",
-    "enable-step-actions": "true",
-    "enable-provenance-in-status": "true",   # Chains reads provenance from run status
-    "set-security-context": "true",          # Tekton's init containers fit restricted pods
-    "coschedule": "workspaces",
-    "keep-pod-on-cancel": "false",
-    "results-from": "termination-message",
-    "send-cloudevents-for-runs": "false",
-    "enforce-nonfalsifiability": "none",
-}
 TRIGGERS_FLAGS = {"enable-api-fields": "stable"}
 CHAINS_CONFIG = {
     "artifacts.taskrun.format": "in-toto",
@@ -64,20 +55,25 @@ class Tekton(pulumi.ComponentResource):
         super().__init__("plumbing:infra:Tekton", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         v = settings.versions
-        self.pipeline = ConfigFile(f"{name}-pipeline-{v['pipeline']}", file=settings.release_file("pipeline"),
+
+        def release_file(component: str, file: str = "release.yaml") -> str:
+            # A nightly pin installs from our nightly bucket's previous/<tag>/, like a release.
+            return install_url(repo.org, component, v[component], file)
+
+        self.pipeline = ConfigFile(f"{name}-pipeline-{v['pipeline']}", file=release_file("pipeline"),
                                    opts=child)
         after_pipeline = pulumi.ResourceOptions(parent=self, depends_on=[self.pipeline])
-        self.triggers = ConfigFile(f"{name}-triggers-{v['triggers']}", file=settings.release_file("triggers"),
+        self.triggers = ConfigFile(f"{name}-triggers-{v['triggers']}", file=release_file("triggers"),
                                    opts=after_pipeline)
         self.interceptors = ConfigFile(f"{name}-interceptors-{v['triggers']}",
-                                       file=settings.release_file("triggers", "interceptors.yaml"),
+                                       file=release_file("triggers", "interceptors.yaml"),
                                        opts=pulumi.ResourceOptions(parent=self, depends_on=[self.triggers]))
         # release.yaml is the Dashboard's read-only install (release-full.yaml would allow edits).
-        self.dashboard = ConfigFile(f"{name}-dashboard-{v['dashboard']}", file=settings.release_file("dashboard"),
+        self.dashboard = ConfigFile(f"{name}-dashboard-{v['dashboard']}", file=release_file("dashboard"),
                                     opts=after_pipeline)
-        self.chains = ConfigFile(f"{name}-chains-{v['chains']}", file=settings.release_file("chains"),
+        self.chains = ConfigFile(f"{name}-chains-{v['chains']}", file=release_file("chains"),
                                  opts=after_pipeline)
-        self.pruner = ConfigFile(f"{name}-pruner-{v['pruner']}", file=settings.release_file("pruner"),
+        self.pruner = ConfigFile(f"{name}-pruner-{v['pruner']}", file=release_file("pruner"),
                                  opts=after_pipeline)
 
         def patch(logical, cm, namespace, data, after):

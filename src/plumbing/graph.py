@@ -1,14 +1,14 @@
 """The task graph of a Tekton Pipeline: model, layered layout, and SVG / DOT / Mermaid output.
 
-Edges come from `runAfter` and from references to another task's results or status
-(`$(tasks.X.results.Y)`, `$(tasks.X.status)`) in params, matrix params, `when` expressions and
-workspaces. `when` expressions label their task; `finally` tasks are drawn apart, in a group
+Edges come from the pipeline DAG model (plumbing.dag): `runAfter` and references to another
+task's results or status (`$(tasks.X.results.Y)`, `$(tasks.X.status)`) in params, matrix params,
+`when` expressions and workspaces. `when` expressions label their task; `finally` tasks are drawn apart, in a group
 after every other task.
 
 SVG is laid out here, in pure Python (a small Sugiyama-style layered layout: longest-path
 ranks, dummy nodes on long edges, barycentre ordering, least-squares x placement), because
 `release nightly` writes graph.svg on every run and must not pay for graphviz or heavy
-imports. Only `re` is imported at module level. PNG is the SVG rasterised by a headless
+imports. Only `re` and plumbing.dag (`re`, `graphlib`) are imported at module level. PNG is the SVG rasterised by a headless
 Chromium (or graphviz `dot` from the DOT text when no Chromium is found), see `write_png`.
 """
 
@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import re
 
-FORMATS = ("svg", "png", "dot", "mermaid")
+from plumbing.dag import GRAPH_PARTS, PipelineDag, find_cycle, ranks
 
-_REF = re.compile(r"\$\(tasks\.([A-Za-z0-9_-]+)\.(results\.([A-Za-z0-9_-]+)|status)")
+FORMATS = ("svg", "png", "dot", "mermaid")
 
 
 def _esc(text: str) -> str:
@@ -94,17 +94,6 @@ def pipeline_spec(doc: dict) -> tuple[str, dict]:
     raise GraphError(f"kind {kind!r} is not a Pipeline or PipelineRun")
 
 
-def _strings(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v)
-
-
 def _when_label(expr: dict) -> str:
     if not isinstance(expr, dict):
         return str(expr)
@@ -134,11 +123,9 @@ def _ref_label(task: dict) -> str:
     return ""
 
 
-def build_graph(doc: dict) -> Graph:
-    """The Graph of a Pipeline or PipelineRun document (a parsed YAML mapping)."""
-    name, spec = pipeline_spec(doc)
+def _graph_tasks(spec: dict) -> list[Task]:
+    """The tasks, checked: lists of named mappings, no name used twice."""
     tasks: list[Task] = []
-    raw: list[tuple[dict, bool]] = []
     for final, key in ((False, "tasks"), (True, "finally")):
         items = spec.get(key) or []
         if not isinstance(items, list):
@@ -148,12 +135,15 @@ def build_graph(doc: dict) -> Graph:
                 raise GraphError(f"spec.{key} holds a task without a name")
             when = [_when_label(w) for w in item.get("when") or []]
             tasks.append(Task(str(item["name"]), final, _ref_label(item), when))
-            raw.append((item, final))
     names = [t.name for t in tasks]
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})
         raise GraphError(f"task names used twice: {', '.join(dup)}")
-    known = set(names)
+    return tasks
+
+
+def _graph_edges(spec: dict, known: set[str]) -> list[Edge]:
+    """One edge per (source, target) from the DAG model: runAfter, then results read."""
     edges: dict[tuple[str, str], Edge] = {}
 
     def edge(src: str, dst: str) -> Edge:
@@ -161,18 +151,26 @@ def build_graph(doc: dict) -> Graph:
             raise GraphError(f"task {dst} refers to unknown task {src!r}")
         return edges.setdefault((src, dst), Edge(src, dst))
 
-    for item, _final in raw:
-        dst = str(item["name"])
-        for before in item.get("runAfter") or []:
+    for node in PipelineDag(spec).nodes:
+        dst = str(node.task["name"])
+        for before in node.run_after:
             edge(str(before), dst).run_after = True
-        for part in ("params", "matrix", "when", "workspaces"):
-            for text in _strings(item.get(part)):
-                for m in _REF.finditer(text):
-                    e = edge(m.group(1), dst)
-                    result = m.group(3) or "status"
-                    if result not in e.results:
-                        e.results.append(result)
-    graph = Graph(name, tasks, list(edges.values()))
+        for r in node.refs_in(GRAPH_PARTS):
+            ref = r.ref
+            if ref.scope != "tasks" or not ref.task or ref.what not in ("results", "status"):
+                continue
+            e = edge(ref.task, dst)
+            result = ref.result if ref.what == "results" else "status"
+            if result not in e.results:
+                e.results.append(result)
+    return list(edges.values())
+
+
+def build_graph(doc: dict) -> Graph:
+    """The Graph of a Pipeline or PipelineRun document (a parsed YAML mapping)."""
+    name, spec = pipeline_spec(doc)
+    tasks = _graph_tasks(spec)
+    graph = Graph(name, tasks, _graph_edges(spec, {t.name for t in tasks}))
     _ranks(graph)  # raises on a cycle
     return graph
 
@@ -198,32 +196,18 @@ def load_pipeline_file(path) -> dict:
 
 def _ranks(graph: Graph) -> dict[str, int]:
     """Longest-path rank of each regular task; finally tasks get the rank after the last."""
-    preds: dict[str, list[str]] = {t.name: [] for t in graph.tasks}
     final = {t.name for t in graph.finally_tasks}
+    preds: dict[str, list[str]] = {t.name: [] for t in graph.regular}
     for e in graph.edges:
-        if e.dst not in final:
-            preds[e.dst].append(e.src)
-    rank: dict[str, int] = {}
-    state: dict[str, int] = {}
-
-    def visit(n: str, path: list[str]) -> int:
-        if n in rank:
-            return rank[n]
-        if state.get(n) == 1:
-            cycle = path[path.index(n):] + [n]
-            raise GraphError("the tasks form a cycle: " + " -> ".join(cycle))
-        state[n] = 1
-        r = 0
-        for p in preds[n]:
-            if p in final:
-                raise GraphError(f"task {n} depends on finally task {p}")
-            r = max(r, visit(p, path + [n]) + 1)
-        rank[n] = r
-        state[n] = 2
-        return r
-
-    for t in graph.regular:
-        visit(t.name, [])
+        if e.dst in final:
+            continue
+        if e.src in final:
+            raise GraphError(f"task {e.dst} depends on finally task {e.src}")
+        preds[e.dst].append(e.src)
+    cycle = find_cycle(preds, list(preds))
+    if cycle:
+        raise GraphError("the tasks form a cycle: " + " -> ".join(cycle))
+    rank = ranks(preds)
     last = max(rank.values(), default=-1)
     for t in graph.finally_tasks:
         rank[t.name] = last + 1
@@ -283,8 +267,38 @@ def _pava(y: list[float]) -> list[float]:
     return out
 
 
-def layout(graph: Graph):
-    """Positions for every task and a polyline for every edge; returns (nodes, paths, w, h, box)."""
+class _Layers:
+    """The layered drawing being built: layers of nodes (dummies included) and the links
+    between neighbouring layers."""
+
+    def __init__(self, layers: list[list[_Node]], up: dict, down: dict):
+        self.layers, self.up, self.down = layers, up, down
+
+    @property
+    def n(self) -> int:
+        return len(self.layers)
+
+    def number(self, r: int) -> None:
+        for i, node in enumerate(self.layers[r]):
+            node.order = i
+
+    def crossings(self, r: int) -> int:
+        """Edge crossings between layer r and layer r + 1."""
+        pairs = [(n.order, m.order) for n in self.layers[r] for m in self.down.get(n.key, ())]
+        return sum(1 for i, (a, b) in enumerate(pairs) for c, d in pairs[i + 1:]
+                   if (a - c) * (b - d) < 0)
+
+    def total(self) -> int:
+        return sum(self.crossings(r) for r in range(self.n - 1))
+
+    def sweep(self, sweep: int):
+        """(layer indices, neighbours to follow) of a sweep: even ones go down, odd ones up."""
+        if sweep % 2 == 0:
+            return range(1, self.n), self.up
+        return range(self.n - 2, -1, -1), self.down
+
+
+def _task_nodes(graph: Graph) -> dict[str, _Node]:
     rank = _ranks(graph)
     nodes: dict[str, _Node] = {}
     for t in graph.tasks:
@@ -292,12 +306,16 @@ def layout(graph: Graph):
         w = max(_text_width(s, FONT if k == "name" else SMALL, k == "name") for k, s in lines) + 2 * PAD_X
         h = 10 + LINE * len(lines)
         nodes[t.name] = _Node(t.name, t, max(w, 90.0), h, rank[t.name])
+    return nodes
+
+
+def _layers(graph: Graph, nodes: dict[str, _Node]) -> tuple[_Layers, list]:
+    """Nodes in layers by rank (document order first); long edges pass through dummy nodes,
+    one per layer they cross. Returns the layers and each edge's chain of nodes."""
     nlayers = max((n.rank for n in nodes.values()), default=-1) + 1
     layers: list[list[_Node]] = [[] for _ in range(nlayers)]
-    for n in nodes.values():  # document order is the initial order
+    for n in nodes.values():
         layers[n.rank].append(n)
-
-    # Long edges pass through dummy nodes, one per layer they cross.
     chains: list[tuple[Edge, list[_Node]]] = []
     for i, e in enumerate(graph.edges):
         a, b = nodes[e.src], nodes[e.dst]
@@ -311,82 +329,83 @@ def layout(graph: Graph):
     up: dict[str, list[_Node]] = {}
     down: dict[str, list[_Node]] = {}
     for _, chain in chains:
-        for p, q in zip(chain, chain[1:]):
+        for p, q in zip(chain, chain[1:], strict=False):
             down.setdefault(p.key, []).append(q)
             up.setdefault(q.key, []).append(p)
+    lay = _Layers(layers, up, down)
+    for r in range(nlayers):
+        lay.number(r)
+    return lay, chains
 
-    def number(layer):
-        for i, n in enumerate(layer):
-            n.order = i
 
-    for layer in layers:
-        number(layer)
-    def crossings(r: int) -> int:
-        """Edge crossings between layer r and layer r + 1."""
-        pairs = [(n.order, m.order) for n in layers[r] for m in down.get(n.key, ())]
-        return sum(1 for i, (a, b) in enumerate(pairs) for c, d in pairs[i + 1:]
-                   if (a - c) * (b - d) < 0)
-
-    def total() -> int:
-        return sum(crossings(r) for r in range(nlayers - 1))
-
-    best, best_order = total(), [list(layer) for layer in layers]
-    for sweep in range(8):  # barycentre ordering, down then up; keep the best seen
+def _order(lay: _Layers) -> None:
+    """Barycentre ordering, down then up, keeping the best order seen; then transpose."""
+    best, best_order = lay.total(), [list(layer) for layer in lay.layers]
+    for sweep in range(8):
         if best == 0:
             break
-        seq = range(1, nlayers) if sweep % 2 == 0 else range(nlayers - 2, -1, -1)
-        adj = up if sweep % 2 == 0 else down
+        seq, adj = lay.sweep(sweep)
         for r in seq:
             def key(n, adj=adj):
                 ns = adj.get(n.key)
                 return sum(m.order for m in ns) / len(ns) if ns else n.order
-            layers[r].sort(key=key)
-            number(layers[r])
-        now = total()
+            lay.layers[r].sort(key=key)
+            lay.number(r)
+        now = lay.total()
         if now < best:
-            best, best_order = now, [list(layer) for layer in layers]
+            best, best_order = now, [list(layer) for layer in lay.layers]
     for r, layer in enumerate(best_order):
-        layers[r] = layer
-        number(layer)
-    improved = best > 0
-    while improved:  # transpose: swap neighbours while that removes crossings
+        lay.layers[r] = layer
+        lay.number(r)
+    if best > 0:
+        _transpose(lay)
+
+
+def _transpose(lay: _Layers) -> None:
+    """Swap neighbours while that removes crossings."""
+    improved = True
+    while improved:
         improved = False
-        for r, layer in enumerate(layers):
+        for r, layer in enumerate(lay.layers):
+            around = [q for q in (r - 1, r) if 0 <= q < lay.n - 1]
             for i in range(len(layer) - 1):
-                around = [q for q in (r - 1, r) if 0 <= q < nlayers - 1]
-                before = sum(crossings(q) for q in around)
+                before = sum(lay.crossings(q) for q in around)
                 layer[i], layer[i + 1] = layer[i + 1], layer[i]
-                number(layer)
-                if sum(crossings(q) for q in around) < before:
+                lay.number(r)
+                if sum(lay.crossings(q) for q in around) < before:
                     improved = True
                 else:
                     layer[i], layer[i + 1] = layer[i + 1], layer[i]
-                    number(layer)
+                    lay.number(r)
 
-    # y: layers stacked; finally tasks one extra gap below (their group box needs room).
+
+def _place_y(graph: Graph, lay: _Layers) -> float:
+    """Layers stacked; finally tasks one extra gap below (their group box needs room).
+    Returns the drawing's height."""
     y = MARGIN
-    for r, layer in enumerate(layers):
-        if graph.finally_tasks and r == nlayers - 1 and r > 0:
+    for r, layer in enumerate(lay.layers):
+        if graph.finally_tasks and r == lay.n - 1 and r > 0:
             y += 22
         hmax = max((n.h for n in layer), default=0)
         for n in layer:
             n.y = y + (hmax - n.h) / 2 if n.task else y
             n.h = n.h if n.task else hmax
         y += hmax + GAP_Y
-    height = y - GAP_Y + MARGIN
+    return y - GAP_Y + MARGIN
 
-    # x: pack each layer, then pull nodes towards their neighbours' centres (least squares,
-    # order and spacing kept), sweeping down and up a few times.
-    for layer in layers:
+
+def _place_x(lay: _Layers) -> None:
+    """Pack each layer, then pull nodes towards their neighbours' centres (least squares,
+    order and spacing kept), sweeping down and up a few times."""
+    for layer in lay.layers:
         x = 0.0
         for n in layer:
             n.x = x
             x += n.w + GAP_X
     for sweep in range(6):
-        seq = range(1, nlayers) if sweep % 2 == 0 else range(nlayers - 2, -1, -1)
-        adj = up if sweep % 2 == 0 else down
+        seq, adj = lay.sweep(sweep)
         for r in seq:
-            layer = layers[r]
+            layer = lay.layers[r]
             offsets, acc = [], 0.0
             for n in layer:
                 offsets.append(acc)
@@ -396,57 +415,77 @@ def layout(graph: Graph):
                 ns = adj.get(n.key)
                 centre = sum(m.x + m.w / 2 for m in ns) / len(ns) if ns else n.x + n.w / 2
                 want.append(centre - n.w / 2)
-            z = _pava([w - o for w, o in zip(want, offsets)])
-            for n, zi, o in zip(layer, z, offsets):
+            z = _pava([w - o for w, o in zip(want, offsets, strict=True)])
+            for n, zi, o in zip(layer, z, offsets, strict=True):
                 n.x = zi + o
-    allnodes = [n for layer in layers for n in layer]
-    linked = [n for n in allnodes if n.key in up or n.key in down]
-    if linked:  # layers tied to nothing (finally tasks without references) go in the middle
-        mid = (min(n.x for n in linked) + max(n.x + n.w for n in linked)) / 2
-        for layer in layers:
-            if layer and not any(n.key in up or n.key in down for n in layer):
-                span = (layer[0].x + layer[-1].x + layer[-1].w) / 2
-                for n in layer:
-                    n.x += mid - span
+
+
+def _centre_unlinked(lay: _Layers, allnodes: list[_Node]) -> None:
+    """Layers tied to nothing (finally tasks without references) go in the middle."""
+    linked = [n for n in allnodes if n.key in lay.up or n.key in lay.down]
+    if not linked:
+        return
+    mid = (min(n.x for n in linked) + max(n.x + n.w for n in linked)) / 2
+    for layer in lay.layers:
+        if layer and not any(n.key in lay.up or n.key in lay.down for n in layer):
+            span = (layer[0].x + layer[-1].x + layer[-1].w) / 2
+            for n in layer:
+                n.x += mid - span
+
+
+def _finally_box(fin: list[_Node], allnodes: list[_Node], width: float, height: float):
+    """The dashed group around the finally tasks: (box, width, height), nodes shifted right
+    when the box's label needs room on the left."""
+    bx0 = min(n.x for n in fin) - 12
+    bx1 = max(n.x + n.w for n in fin) + 12
+    need = _text_width(FINALLY_LABEL, 12, True) + 16 - (bx1 - bx0)
+    if need > 0:  # the label is wider than the tasks: widen the box on both sides
+        bx0, bx1 = bx0 - need / 2, bx1 + need / 2
+    if bx0 < MARGIN:
+        shift_all = MARGIN - bx0
+        for n in allnodes:
+            n.x += shift_all
+        bx0, bx1, width = bx0 + shift_all, bx1 + shift_all, width + shift_all
+    width = max(width, bx1 + MARGIN)
+    by0 = min(n.y for n in fin) - 24
+    by1 = max(n.y + n.h for n in fin) + 10
+    return (bx0, by0, bx1 - bx0, by1 - by0), width, max(height, by1 + MARGIN)
+
+
+def _edge_points(chain: list[_Node]) -> list[tuple[float, float]]:
+    pts = []
+    for i, n in enumerate(chain):
+        cx = n.x + n.w / 2
+        if i == 0:
+            pts.append((cx, n.y + n.h))
+        elif i == len(chain) - 1:
+            pts.append((cx, n.y))
+        else:
+            pts.append((cx, n.y))
+            pts.append((cx, n.y + n.h))
+    return pts
+
+
+def layout(graph: Graph):
+    """Positions for every task and a polyline for every edge; returns (nodes, paths, w, h, box)."""
+    nodes = _task_nodes(graph)
+    lay, chains = _layers(graph, nodes)
+    _order(lay)
+    height = _place_y(graph, lay)
+    _place_x(lay)
+    allnodes = [n for layer in lay.layers for n in layer]
+    _centre_unlinked(lay, allnodes)
     left = min((n.x for n in allnodes), default=0.0)
     right = max((n.x + n.w for n in allnodes), default=0.0)
     shift = MARGIN + 12 - left
     for n in allnodes:
         n.x += shift
     width = right - left + 2 * (MARGIN + 12)
-
     box = None
     fin = [nodes[t.name] for t in graph.finally_tasks]
     if fin:
-        bx0 = min(n.x for n in fin) - 12
-        bx1 = max(n.x + n.w for n in fin) + 12
-        need = _text_width(FINALLY_LABEL, 12, True) + 16 - (bx1 - bx0)
-        if need > 0:  # the label is wider than the tasks: widen the box on both sides
-            bx0, bx1 = bx0 - need / 2, bx1 + need / 2
-        if bx0 < MARGIN:
-            shift_all = MARGIN - bx0
-            for n in allnodes:
-                n.x += shift_all
-            bx0, bx1, width = bx0 + shift_all, bx1 + shift_all, width + shift_all
-        width = max(width, bx1 + MARGIN)
-        by0 = min(n.y for n in fin) - 24
-        by1 = max(n.y + n.h for n in fin) + 10
-        box = (bx0, by0, bx1 - bx0, by1 - by0)
-        height = max(height, by1 + MARGIN)
-
-    paths = []
-    for e, chain in chains:
-        pts = []
-        for i, n in enumerate(chain):
-            cx = n.x + n.w / 2
-            if i == 0:
-                pts.append((cx, n.y + n.h))
-            elif i == len(chain) - 1:
-                pts.append((cx, n.y))
-            else:
-                pts.append((cx, n.y))
-                pts.append((cx, n.y + n.h))
-        paths.append((e, pts))
+        box, width, height = _finally_box(fin, allnodes, width, height)
+    paths = [(e, _edge_points(chain)) for e, chain in chains]
     return nodes, paths, width, height, box
 
 
@@ -470,7 +509,7 @@ def _f(v: float) -> str:
 
 def _curve(pts: list[tuple[float, float]]) -> str:
     d = [f"M{_f(pts[0][0])},{_f(pts[0][1])}"]
-    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:], strict=False):
         if x0 == x1:
             d.append(f"L{_f(x1)},{_f(y1)}")
         else:

@@ -237,6 +237,19 @@ def test_tekton_versions_come_from_stack_config(repo):
     assert any(r["inputs"].get("file", "").endswith("/pipeline/previous/v1.3.0/release.yaml") for r in inv)
 
 
+def test_a_nightly_pin_installs_from_the_nightly_bucket_pinned_never_latest(repo):
+    from infra.tekton_install import Tekton
+
+    cfg = {**LOCAL_CONFIG, "plumbing:tektonVersions": '{"pipeline": "v20261124-1111111111"}',
+           "plumbing:channels": '{"pipeline": "nightly"}'}
+    inv = build(lambda s: Tekton("t", repo=repo, settings=s), cfg)
+    files = [r["inputs"]["file"] for r in inv if r["inputs"].get("file")]
+    nightly = repo.org.public_object_url(repo.org.buckets.nightly, "pipeline/previous/v20261124-1111111111/release.yaml")
+    assert nightly in files
+    assert not any("/latest/" in f for f in files)
+    assert any(f.endswith("/triggers/previous/v0.31.0/release.yaml") and "infra.tekton.dev" in f for f in files)
+
+
 @pytest.mark.parametrize("kind,token", [("nightly", "Nightlies"), ("image", "ImageBuilds"), ("job", "ScheduledJobs")])
 def test_cronjob_components(repo, kind, token):
     import infra.schedules as schedules

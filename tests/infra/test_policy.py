@@ -185,7 +185,9 @@ def test_each_policy_reports_a_bad_inventory_naming_the_resource(dogfooding, pid
 def test_every_policy_has_a_failing_case():
     from plumbing.inventory.isolation_policies import POLICIES as ISOLATION  # cases in test_isolation.py
 
-    assert set(BAD) | set(ISOLATION) == set(policy.POLICIES)
+    from .test_github_policy import GITHUB_BAD
+
+    assert set(BAD) | set(GITHUB_BAD) | set(ISOLATION) == set(policy.POLICIES)
 
 
 def test_coverage_reports_missing_extra_and_wrong_schedule(dogfooding):

@@ -18,7 +18,8 @@ from .conftest import ROOT
 KNOBS = {"gcp:project", "gcp:region", "plumbing:target", "plumbing:bucketLocation", "plumbing:machineType",
          "plumbing:nodesMin", "plumbing:nodesMax", "plumbing:diskSizeGb", "plumbing:releaseChannel",
          "plumbing:nightlyRetentionDays", "plumbing:registryUsername", "plumbing:tektonVersions",
-         "plumbing:kubeContext"}
+         "plumbing:kubeContext", "plumbing:channels",
+         "plumbing:githubOrg", "plumbing:githubAdopt"}
 SECRETISH = ("token", "secret", "password", "webhook", "cosign", "key")
 
 
@@ -52,7 +53,7 @@ def test_shipped_cronjobs_load():
     from plumbing.config import load_repo
 
     jobs = load_jobs(load_repo(ROOT))
-    assert set(jobs) == {"dashboard-refresh", "stale-nightly-watch"}
+    assert set(jobs) == {"dashboard-refresh", "stale-nightly-watch", "version-promotion"}
     assert jobs["dashboard-refresh"]["buckets"]["logs"] == "writer"
 
 
@@ -83,6 +84,9 @@ def test_bad_cronjob_files_are_reported(tmp_path, text, needle):
     ("  plumbing:target: cloud\n", "plumbing:target must be gke or existing"),
     ("  plumbing:tektonVersions: {pipeline: latest}\n", "is not a pinned version"),
     ("  plumbing:tektonVersions: {results: v0.1.0}\n", "unknown component 'results'"),
+    ("  plumbing:tektonVersions: {pipeline: v1.0}\n", "is not a pinned version"),
+    ("  plumbing:channels: {pipeline: weekly}\n", "'weekly' is not a channel"),
+    ("  plumbing:channels: {results: nightly}\n", "plumbing:channels: unknown component 'results'"),
 ])
 def test_bad_stack_config_is_one_line_exit_2(tmp_path, extra, needle):
     from click.testing import CliRunner

@@ -231,3 +231,52 @@ def test_console_script_end_to_end(tmp_path, bad):
                           text=True, timeout=60)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_lint_leaves_the_garbage_collector_as_it_found_it_when_linting_raises(tmp_path, enabled):
+    import gc
+
+    from plumbing.findings import PlumbingError
+    from plumbing.lint.runner import run
+
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        with pytest.raises(PlumbingError, match="no such file"):
+            run([str(tmp_path / "missing.yaml")])
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
+
+
+def test_config_errors_name_plumbing_lint_and_are_findings(tmp_path, bad):
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("rules:\n  nope: off\n")
+    from plumbing.cli.main import plumbing
+
+    res = CliRunner().invoke(plumbing, ["lint", "--config", str(cfg), str(bad)])
+    assert res.exit_code == 2
+    assert res.output.strip() == (f"plumbing lint: {cfg}:2:3: error lint-config unknown rule 'nope' "
+                                  "(see `plumbing lint rules`)")
+
+
+def test_undecodable_stdin_is_a_finding_like_a_file(tmp_path):
+    """`printf '\\xc0' | plumbing lint -` through the console script: a finding, exit 1."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).parent / "plumbing"
+    if not exe.exists():
+        pytest.skip("the plumbing console script is not installed in this environment")
+    as_file = tmp_path / "bad.yaml"
+    as_file.write_bytes(b"\xc0")
+    piped = subprocess.run([str(exe), "lint", "-"], input=b"\xc0", capture_output=True, timeout=60)
+    from_file = subprocess.run([str(exe), "lint", str(as_file)], capture_output=True, timeout=60)
+    assert piped.returncode == from_file.returncode == 1, piped.stderr
+    assert b"Traceback" not in piped.stderr
+    assert piped.stdout.decode().splitlines()[0] == (
+        "<stdin>:1:1: error file-read cannot read: 'utf-8' codec can't decode byte 0xc0 in position 0: "
+        "invalid start byte")
+    assert from_file.stdout.decode().replace(str(as_file), "<stdin>") == piped.stdout.decode()

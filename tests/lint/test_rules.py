@@ -10,7 +10,7 @@ from plumbing.lint.registry import all_rules
 
 RULES = all_rules()
 ENGINE_RULES = {"file-read", "internal-error", "plumbing-config", "release-config", "image-config",
-                "cronjob-config",
+                "cronjob-config", "github-config",
                 "config-unsafe-value", "config-unpinned-image", "config-read"}
 TEKTON = sorted(r for r in RULES if r not in ENGINE_RULES)
 

@@ -30,9 +30,13 @@ def _parse_now(now: str | None):
               help="Judge staleness as of this time (default: now), e.g. 2026-11-24T06:00:00Z.")
 @click.option("--limit", type=click.IntRange(1, 10000), default=60, show_default=True,
               help="Newest releases shown per project and kind.")
+@click.option("--versions", "versions_stack", default=None, metavar="STACK",
+              help="Add the versions view (versions.html) of this stack: pins and newest verified versions.")
+@click.option("--cluster", "read_cluster", is_flag=True,
+              help="With --versions: also read what the cluster runs (its Deployments).")
 @root_option
 @exits
-def dashboard(out_dir, upload, now, limit, root):
+def dashboard(out_dir, upload, now, limit, versions_stack, read_cluster, root):
     """Build the release status site from the buckets: what ran, what failed, where the logs are.
 
     \b
@@ -47,7 +51,8 @@ def dashboard(out_dir, upload, now, limit, root):
         raise usage_error("say where the site goes: --out DIR, --upload, or both")
     when = _parse_now(now)
     repo = load_repo(root)
-    result = build(repo, now=when, out_dir=out_dir, upload=upload, limit=limit)
+    versions = _versions_report(repo, versions_stack, read_cluster) if versions_stack else None
+    result = build(repo, now=when, out_dir=out_dir, upload=upload, limit=limit, versions=versions)
     views = result["projects"]
     troubled = [v for v in views if not v.healthy]
     if out_dir:
@@ -61,6 +66,19 @@ def dashboard(out_dir, upload, now, limit, root):
                 click.echo(f"{v.name}: {text}")
     click.echo(f"{len(views)} projects, {len(troubled)} need attention")
     return 0
+
+
+def _versions_report(repo, stack: str, read_cluster: bool):
+    from plumbing import components
+    from plumbing.storage import open_bucket
+    from plumbing.tracking import collect
+
+    target = None
+    if read_cluster:
+        from plumbing.cluster.kube import connect
+
+        target = connect(repo, check_cluster=components.read_pins(repo.root, stack).gke)
+    return collect(repo, stack, target=target, open_bucket=open_bucket)
 
 
 @click.command("record")

@@ -21,10 +21,17 @@ class _DefaultToCheck(click.Group):
         self.commands["check"].format_help(ctx, formatter)
 
 
+class _CheckContext(click.Context):
+    """The hidden default command goes by its group's name (`plumbing lint`, not
+    `plumbing lint check`) in usage lines and error messages."""
+
+    @property
+    def command_path(self) -> str:
+        return self.parent.command_path if self.parent else super().command_path
+
+
 class _Check(click.Command):
-    def format_usage(self, ctx, formatter):
-        path = ctx.parent.command_path if ctx.parent else ctx.command_path
-        formatter.write_usage(path, " ".join(self.collect_usage_pieces(ctx)))
+    context_class = _CheckContext
 
 
 @click.group(cls=_DefaultToCheck)
@@ -41,8 +48,10 @@ def lint():
               help="Rule settings (default: ./.plumbing-lint.yaml when present).")
 @exits
 def check(paths, fmt, strict, config):
-    """Lint Tekton YAML (Task, Pipeline, TaskRun, PipelineRun, StepAction; v1 and v1beta1) and
-    the repository's config (plumbing.yaml, releases/*.yaml, images/*/image.yaml).
+    """Lint Tekton YAML (Task, Pipeline, TaskRun, PipelineRun, StepAction; v1 and v1beta1),
+    Tekton Triggers objects and their CEL, and the repository's config (plumbing.yaml,
+    releases/*.yaml, images/*/image.yaml). Feature flags: the cluster's, overridable under
+    `feature-flags:` in .plumbing-lint.yaml.
 
     \b
     plumbing lint [PATH...]          files and folders (recursively *.yaml, *.yml); - is stdin

@@ -46,6 +46,7 @@ PLUMBING_COMMANDS = {
     "graph": "graph_cmds:graph",
     "dashboard": "dashboard_cmds:dashboard",
     "pr": "pr_cmds:pr",
+    "versions": "versions_cmds:versions",
 }
 
 

@@ -15,9 +15,10 @@ SITE_PREFIX = "dashboard/"
 
 
 def build(repo, *, now: datetime, out_dir=None, upload: bool = False, limit: int | None = None,
-          open_bucket=None) -> dict:
+          open_bucket=None, versions=None) -> dict:
     """Build the site from the buckets; write it to `out_dir` and/or upload it.
 
+    `versions` (a plumbing.tracking.Report) adds the versions view (versions.html).
     Returns {"projects": [...views], "written": [paths], "uploaded": [object names]}.
     """
     from plumbing.dashboard.collect import DEFAULT_LIMIT, collect
@@ -29,7 +30,7 @@ def build(repo, *, now: datetime, out_dir=None, upload: bool = False, limit: int
     buckets = repo.org.buckets
     common = {"org": repo.org.organisation, "now": now,
               "bucket_urls": [buckets.release, buckets.nightly],
-              "public_url": repo.org.public_url}
+              "public_url": repo.org.public_url, "versions": versions}
     result = {"projects": views, "written": [], "uploaded": []}
     if out_dir is not None:
         files = build_site(views, **common, site_dir=str(out_dir))

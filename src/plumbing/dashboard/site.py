@@ -19,6 +19,8 @@ from plumbing.layout import public_url as object_url
 from plumbing.outcome import format_time
 
 TEMPLATES = Path(__file__).parent / "templates"
+# `plumbing versions` marks -> the site's mark classes (symbol and colour; the word is always shown).
+VERSION_MARKS = {"drift": "failed", "behind": "warn", "unverified": "warn", "unknown": "unknown"}
 SYMBOLS = {"ok": "✓", "failed": "✗", "stale": "⚠", "warn": "⚠", "published": "–", "unknown": "?", "off": "–"}
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8"}
 _GITHUB = re.compile(r"^https://(github\.com|gitlab\.com)/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/?$")
@@ -70,14 +72,15 @@ def link_href(link: Link, page_dir: str | None, public_url: str | None) -> str:
 
 
 def build_site(views: list[ProjectView], *, org: str, now: datetime, bucket_urls: list[str],
-               public_url: str | None, site_dir: str | None) -> dict[str, bytes]:
+               public_url: str | None, site_dir: str | None, versions=None) -> dict[str, bytes]:
     """Every file of the site, by path relative to the site's folder.
 
     `site_dir` is the local folder the site will live in (for relative links to file://
-    buckets), or None when it goes somewhere else (a gs:// bucket).
+    buckets), or None when it goes somewhere else (a gs:// bucket). `versions`: a
+    plumbing.tracking.Report, shown as versions.html.
     """
     env = _environment()
-    base = {"org": org, "now": now, "bucket_urls": bucket_urls}
+    base = {"org": org, "now": now, "bucket_urls": bucket_urls, "has_versions": versions is not None}
     site_abs = os.path.abspath(site_dir) if site_dir else None
 
     def hrefs(page_dir):
@@ -90,6 +93,9 @@ def build_site(views: list[ProjectView], *, org: str, now: datetime, bucket_urls
         page_dir = os.path.join(site_abs, view.name) if site_abs else None
         files[posixpath.join(view.name, "index.html")] = env.get_template("project.html").render(
             **base, root="../", view=view, href=hrefs(page_dir)).encode()
+    if versions is not None:
+        files["versions.html"] = env.get_template("versions.html").render(
+            **base, root="", versions=versions, mark_class=VERSION_MARKS).encode()
     files["style.css"] = (TEMPLATES / "style.css").read_bytes()
     return files
 

@@ -31,9 +31,14 @@ def expected_jobs(root: Path) -> list:
 
 
 def violations(inventory: list[dict], root: Path) -> list[tuple[str, str]]:
+    from plumbing.config import load_repo
+    from plumbing.github_org import pr_check_target, released_repositories
     from plumbing.inventory import policies as policy
 
-    return policy.check(inventory) + [("cronjob-coverage", m) for m in policy.coverage(inventory, expected_jobs(root))]
+    repo = load_repo(root)
+    released = policy.github_released(inventory, released_repositories(repo), pr_check_target(repo))
+    return (policy.check(inventory) + [("cronjob-coverage", m) for m in policy.coverage(inventory, expected_jobs(root))]
+            + [("github-released", m) for m in released])
 
 
 def plan(root: Path, stack: str, output: str = "text", diff_file: str | None = None) -> int:
@@ -59,7 +64,7 @@ def secrets(root: Path, stack: str, output: str = "text") -> int:
     config, secret_keys = runner.stack_config(root, stack)
     project = runner.project_name(root)
     rows = [{"key": f"{project}:{k}", "set": f"{project}:{k}" in secret_keys}
-            for k in runner.required_secrets(root)]
+            for k in runner.required_secrets(root, stack)]
     if output == "json":
         click.echo(json.dumps({"stack": stack, "secrets": rows}, indent=2))
     else:

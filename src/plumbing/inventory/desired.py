@@ -134,6 +134,7 @@ class Job:
     resources: dict
     source: str                   # the file it comes from
     labels: dict = field(default_factory=dict)
+    secret_env: dict = field(default_factory=dict)     # env var -> (Secret name, key)
 
 
 def identities(repo, images: dict, jobs: dict) -> list[Identity]:
@@ -236,6 +237,7 @@ def secrets(repo) -> list[SecretSpec]:
                           "GitHub webhook secret the PR EventListener checks"))
     out.append(SecretSpec(PR_STATUS_SECRET, "ci", ns["ci"], {"token": "prStatusToken"},
                           "GitHub token allowed only to set commit statuses on PRs"))
+    out += job_secrets(repo)
     return out
 
 
@@ -244,16 +246,39 @@ def push_token_key(project: str, mode: str) -> str:
     return f"registryToken-{project}-{MODE_KEYS[mode]}"
 
 
+def job_github_secret(name: str) -> str:
+    return f"{name}-github"
+
+
+def job_secrets(repo) -> list[SecretSpec]:
+    """The GitHub token Secret of each cronjobs/<name>.yaml that asks for one (github_token)."""
+    from plumbing.cronjobs import load_jobs
+
+    ns = repo.org.namespaces
+    return [SecretSpec(job_github_secret(name), job["namespace"], ns[job["namespace"]], {"token": job["github_token"]},
+                       f"GitHub token of the {name} CronJob ($GITHUB_TOKEN)")
+            for name, job in sorted(load_jobs(repo).items()) if job.get("github_token")]
+
+
 # Chains signs with a cosign key held in its own namespace (the release file creates the
 # Secret empty; the program fills it).
 CHAINS_SIGNING_KEYS = {"cosign.key": "chainsCosignKey", "cosign.password": "chainsCosignPassword",
                        "cosign.pub": "chainsCosignPub"}
 
 
-def secret_config_keys(repo) -> list[str]:
-    """Every Pulumi config secret the program requires: `pulumi config set --secret KEY`."""
+# The token the GitHub provider manages the organisation with (owner: admin:org and repo
+# scopes). Not `githubToken`: that one is copied into cluster Secrets for release
+# notifications; this one must never reach the cluster.
+GITHUB_ORG_TOKEN = "githubOrgToken"
+
+
+def secret_config_keys(repo, *, github_org: bool = False) -> list[str]:
+    """Every Pulumi config secret the program requires: `pulumi config set --secret KEY`.
+    `github_org`: the stack declares the GitHub organisation (plumbing:githubOrg)."""
     keys = {k for spec in secrets(repo) for k in spec.keys.values()}
     keys |= set(CHAINS_SIGNING_KEYS.values())
+    if github_org:
+        keys.add(GITHUB_ORG_TOKEN)
     return sorted(keys)
 
 
@@ -285,7 +310,8 @@ def scheduled_jobs(repo, images: dict, jobs: dict) -> list[Job]:
             schedule=job["schedule"], service_account=name, command=list(job["command"]),
             deadline_seconds=job["deadline_seconds"],
             resources={"requests": dict(res), "limits": {"cpu": _double_cpu(res["cpu"]), "memory": res["memory"]}},
-            source=f"cronjobs/{name}.yaml", labels={"plumbing.tekton.dev/job": name}))
+            source=f"cronjobs/{name}.yaml", labels={"plumbing.tekton.dev/job": name},
+            secret_env={"GITHUB_TOKEN": (job_github_secret(name), "token")} if job.get("github_token") else {}))
     for job in out:
         if len(job.name) > CRONJOB_NAME_MAX:
             raise ConfigError(f"{job.source}: CronJob name {job.name!r} is longer than {CRONJOB_NAME_MAX} characters")

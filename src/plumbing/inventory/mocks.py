@@ -80,7 +80,7 @@ def _mocks_module():
     from pulumi.runtime.mocks import MockMonitor
 
     class Recorder(pulumi.runtime.Mocks):
-        """Providers' answers: the inputs back, plus the few outputs GCP would compute."""
+        """Providers' answers: the inputs back, plus the few outputs GCP and GitHub would compute."""
 
         def __init__(self, gcp_project: str):
             self.gcp_project = gcp_project
@@ -96,6 +96,11 @@ def _mocks_module():
                 state["masterAuth"] = {**(args.inputs.get("masterAuth") or {}), "clusterCaCertificate": "bW9jaw=="}
             elif args.typ == "gcp:storage/bucket:Bucket":
                 state["url"] = f"gs://{args.inputs.get('name', args.name)}"
+            elif args.typ == "github:index/team:Team":
+                # GitHub derives the slug from the name; memberships and team access take it.
+                from plumbing.github_org import team_slug
+
+                state["slug"] = team_slug(args.inputs.get("name", args.name))
             return f"{args.name}-id", state
 
         def call(self, args):
@@ -115,18 +120,25 @@ def _mocks_module():
 
                 self.records.append({"type": request.type, "name": request.name, "urn": response.urn,
                                      "parent": request.parent, "provider": request.provider,
-                                     "inputs": rpc.deserialize_properties(request.object)})
+                                     "inputs": rpc.deserialize_properties(request.object),
+                                     "import": request.importId})
             return response
 
     return Recorder, Monitor
 
 
-def required_secrets(root: Path) -> list[str]:
-    """Every `plumbing:` config secret the program requires."""
+def required_secrets(root: Path, stack: str | None = None) -> list[str]:
+    """Every `plumbing:` config secret the program requires for `stack` (None: every secret
+    any stack may require, which is what a stack file may hold)."""
     from plumbing.config import load_repo
     from plumbing.inventory.desired import secret_config_keys
+    from plumbing.inventory.stack import flag
 
-    return secret_config_keys(load_repo(root))
+    if stack is None:
+        return secret_config_keys(load_repo(root), github_org=True)
+    config, _ = stack_config(root, stack)
+    enabled = flag("githubOrg", config.get(f"{project_name(root)}:githubOrg"))
+    return secret_config_keys(load_repo(root), github_org=enabled)
 
 
 def _run_program(program_root: Path, root: Path) -> None:
@@ -155,7 +167,7 @@ def plan(root: Path, stack: str, program_root: Path | None = None) -> list[dict]
     root = Path(root).resolve()
     config, secret_keys = stack_config(root, stack)
     project = project_name(root)
-    for key in required_secrets(root):
+    for key in required_secrets(root, stack):
         full = f"{project}:{key}"
         if full not in config:
             config[full] = placeholder(full)
@@ -221,6 +233,8 @@ def inventory(records: list[dict]) -> list[dict]:
         provider = by_urn.get((record.get("provider") or "").rsplit("::", 1)[0])
         if provider is not None:
             entry["provider"] = provider["name"]
+        if record.get("import"):  # adopted, not created: `pulumi up` imports this ID
+            entry["import"] = record["import"]
         out.append(entry)
     out.sort(key=lambda r: (r["component"], not r["type"].startswith(COMPONENT_PREFIX), r["type"], r["name"]))
     return out

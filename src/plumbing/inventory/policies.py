@@ -42,6 +42,16 @@ POD_CARRIERS = {
     "kubernetes:core/v1:Pod": ("spec",),
 }
 SECRET_PLACEHOLDER = "[secret]"
+GH_ORG = "plumbing:infra:GitHubOrg"
+GH_REPOSITORY = "github:index/repository:Repository"
+GH_DEFAULT_BRANCH = "github:index/branchDefault:BranchDefault"
+GH_PROTECTION = "github:index/branchProtection:BranchProtection"
+GH_TEAM = "github:index/team:Team"
+GH_MEMBERSHIP = "github:index/teamMembership:TeamMembership"
+GH_TEAM_REPO = "github:index/teamRepository:TeamRepository"
+GH_LABEL = "github:index/issueLabel:IssueLabel"
+GH_COLLABORATOR = "github:index/repositoryCollaborator:RepositoryCollaborator"
+GH_COLLABORATORS = "github:index/repositoryCollaborators:RepositoryCollaborators"
 
 
 def _label(r: dict) -> str:
@@ -203,10 +213,13 @@ def typed_objects(inventory: list[dict]) -> Iterator[str]:
 
 def explicit_provider(inventory: list[dict]) -> Iterator[str]:
     """Every Kubernetes resource goes through the stack's provider, never the ambient kubeconfig
-    of whoever runs `pulumi up`."""
+    of whoever runs `pulumi up`; every GitHub resource through the organisation's provider, never
+    the caller's GITHUB_OWNER and GITHUB_TOKEN."""
     for r in inventory:
         if r["type"].startswith("kubernetes:") and not r.get("provider"):
             yield f"{_label(r)}: no explicit Kubernetes provider (it would use the caller's current context)"
+        if r["type"].startswith("github:") and not r.get("provider"):
+            yield f"{_label(r)}: no explicit GitHub provider (it would use the caller's GITHUB_OWNER and token)"
 
 
 def cluster_hardening(inventory: list[dict]) -> Iterator[str]:
@@ -289,6 +302,70 @@ def post_release_test_isolation(inventory: list[dict]) -> Iterator[str]:
                 yield f"{_label(role)}: rules[{i}] grants more than creating and reading PipelineRuns"
 
 
+def _of(inventory: list[dict], type_: str) -> list[dict]:
+    return [r for r in inventory if r["type"] == type_]
+
+
+def _protections(inventory: list[dict]) -> dict[tuple, dict]:
+    return {(r["inputs"].get("repositoryId"), r["inputs"].get("pattern")): r for r in _of(inventory, GH_PROTECTION)}
+
+
+def _reviews(rule: dict) -> int:
+    return max([x.get("requiredApprovingReviewCount") or 0
+                for x in rule["inputs"].get("requiredPullRequestReviews") or []] or [0])
+
+
+def github_protected_branches(inventory: list[dict]) -> Iterator[str]:
+    """Every repository's default branch has a protection rule requiring at least one approving review."""
+    protections = _protections(inventory)
+    for r in _of(inventory, GH_DEFAULT_BRANCH):
+        key = (r["inputs"].get("repository"), r["inputs"].get("branch"))
+        rule = protections.get(key)
+        if rule is None:
+            yield f"{_label(r)}: default branch {key[1]!r} of {key[0]} has no protection rule"
+        elif _reviews(rule) < 1:
+            yield f"{_label(rule)}: merges into the default branch without an approving review"
+
+
+def github_no_bypass(inventory: list[dict]) -> Iterator[str]:
+    """No protection rule allows force pushes (for anyone) or lets administrators bypass it."""
+    for r in _of(inventory, GH_PROTECTION):
+        i = r["inputs"]
+        if i.get("allowsForcePushes") is not False or i.get("forcePushBypassers"):
+            yield f"{_label(r)}: allows force pushes (allowsForcePushes must be false, no forcePushBypassers)"
+        if i.get("enforceAdmins") is not True:
+            yield f"{_label(r)}: administrators bypass it (enforceAdmins must be true)"
+        if any(x.get("pullRequestBypassers") for x in i.get("requiredPullRequestReviews") or []):
+            yield f"{_label(r)}: lets someone bypass pull requests (pullRequestBypassers)"
+
+
+def github_team_size(inventory: list[dict]) -> Iterator[str]:
+    """Every team that can push to a repository has at least two members: no one merges alone,
+    and no repository hangs on one person."""
+    from plumbing.github_org import PUSH_PERMISSIONS, team_slug
+
+    members: dict[str, int] = {}
+    for r in _of(inventory, GH_MEMBERSHIP):
+        members[r["inputs"].get("teamId")] = members.get(r["inputs"].get("teamId"), 0) + 1
+    pushers = {r["inputs"].get("teamId") for r in _of(inventory, GH_TEAM_REPO)
+               if r["inputs"].get("permission") in PUSH_PERMISSIONS}
+    for team in _of(inventory, GH_TEAM):
+        slug = team_slug(team["inputs"].get("name", ""))
+        if slug in pushers and members.get(slug, 0) < 2:
+            yield f"{_label(team)}: can push but has {members.get(slug, 0)} member(s); at least 2"
+
+
+def github_no_admin_collaborators(inventory: list[dict]) -> Iterator[str]:
+    """Nobody has admin on a repository as an individual collaborator: admin comes through a team."""
+    for r in inventory:
+        if r["type"] == GH_COLLABORATOR and r["inputs"].get("permission") == "admin":
+            yield f"{_label(r)}: gives {r['inputs'].get('username')} admin on {r['inputs'].get('repository')} outside a team"
+        if r["type"] == GH_COLLABORATORS:
+            for user in r["inputs"].get("users") or []:
+                if user.get("permission") == "admin":
+                    yield f"{_label(r)}: gives {user.get('username')} admin outside a team"
+
+
 POLICIES = {
     "public-access": public_access,
     "no-keys": no_keys,
@@ -305,6 +382,10 @@ POLICIES = {
     # Each project isolated: its own prefix, registry path and identities (isolation_policies.py).
     **isolation_policies.POLICIES,
     "post-release-test-isolation": post_release_test_isolation,
+    "github-protected-branches": github_protected_branches,
+    "github-no-bypass": github_no_bypass,
+    "github-team-size": github_team_size,
+    "github-no-admin-collaborators": github_no_admin_collaborators,
 }
 
 
@@ -338,4 +419,40 @@ def coverage(inventory: list[dict], expected: list) -> list[str]:
     for (ns, name), hits in sorted(found.items()):
         for r in hits:
             out.append(f"{_label(r)}: {ns}/{name} matches no releases/, images/ or cronjobs/ entry")
+    return out
+
+
+def github_released(inventory: list[dict], released: list[tuple[str, str, str]],
+                    pr_check: tuple[str, str] | None) -> list[str]:
+    """When the stack declares the GitHub organisation: every released project's repository
+    (releases/, as (name, default branch, source)) is declared with its default branch protected
+    and the labels the release notes sort by; this repository's default branch requires the PR
+    check (pr_check: (repository, status context)), the only repository whose PRs it checks."""
+    from plumbing.github_org import RELEASE_NOTE_LABELS
+
+    if not _of(inventory, GH_ORG):
+        return []
+    repos = {r["inputs"].get("name"): r for r in _of(inventory, GH_REPOSITORY)}
+    protections = _protections(inventory)
+    labels = {(r["inputs"].get("repository"), r["inputs"].get("name")) for r in _of(inventory, GH_LABEL)}
+    out = []
+    for name, branch, source in released:
+        if name not in repos:
+            out.append(f"{GH_REPOSITORY} {name}: {source} releases from it, but it is not declared")
+            continue
+        if (name, branch) not in protections:
+            out.append(f"{_label(repos[name])}: default branch {branch!r} ({source}) is not protected")
+        missing = [x for x in RELEASE_NOTE_LABELS if (name, x) not in labels]
+        if missing:
+            out.append(f"{_label(repos[name])}: lacks the release-note labels {', '.join(missing)}")
+    if pr_check is not None:
+        name, context = pr_check
+        branch = next((r["inputs"].get("branch") for r in _of(inventory, GH_DEFAULT_BRANCH)
+                       if r["inputs"].get("repository") == name), "main")
+        rule = protections.get((name, branch))
+        contexts = [c for s in (rule or {}).get("inputs", {}).get("requiredStatusChecks") or [] for c in s.get("contexts") or []]
+        if rule is None:
+            out.append(f"{GH_PROTECTION} {name}/{branch}: this repository's default branch is not protected")
+        elif context not in contexts:
+            out.append(f"{_label(rule)}: does not require the PR check {context!r}")
     return out

@@ -32,23 +32,12 @@ def key_inputs(r: dict) -> str:
     t, i = r["type"], r["inputs"]
     if t.startswith("plumbing:infra:"):
         return ""
-    if t == "gcp:container/cluster:Cluster":
-        return (f"name={i.get('name')} location={i.get('location')} "
-                f"workloadPool={get_path(i, 'workloadIdentityConfig', 'workloadPool')} "
-                f"releaseChannel={get_path(i, 'releaseChannel', 'channel')} legacyAbac={i.get('enableLegacyAbac')} "
-                f"shieldedNodes={i.get('enableShieldedNodes')}")
-    if t == "gcp:container/nodePool:NodePool":
-        return (f"machineType={get_path(i, 'nodeConfig', 'machineType')} "
-                f"autoscaling={get_path(i, 'autoscaling', 'minNodeCount')}..{get_path(i, 'autoscaling', 'maxNodeCount')} "
-                f"workloadMetadata={get_path(i, 'nodeConfig', 'workloadMetadataConfig', 'mode')}")
-    if t == "gcp:storage/bucket:Bucket":
-        return (f"name={i.get('name')} uniformAccess={i.get('uniformBucketLevelAccess')} "
-                f"versioning={get_path(i, 'versioning', 'enabled')} lifecycleRules={len(i.get('lifecycleRules') or [])}")
-    if "IAMMember" in t:
-        where = i.get("bucket") or i.get("serviceAccountId") or i.get("project") or ""
-        return f"{i.get('role')} -> {i.get('member')} on {where}"
-    if t == "gcp:serviceaccount/account:Account":
-        return f"accountId={i.get('accountId')}"
+    if t.startswith("gcp:"):
+        summary = _gcp_inputs(t, i)
+        if summary is not None:
+            return summary
+    if t.startswith("github:") or t == "pulumi:providers:github":
+        return _github_inputs(t, i)
     if t.startswith("pulumi:providers:"):
         return f"context={i['context']}" if i.get("context") else "kubeconfig from the cluster"
     if t.startswith("kubernetes:yaml/"):
@@ -81,6 +70,51 @@ def key_inputs(r: dict) -> str:
     return " ".join(scalars[:4])
 
 
+def _gcp_inputs(t: str, i: dict) -> str | None:
+    if t == "gcp:container/cluster:Cluster":
+        return (f"name={i.get('name')} location={i.get('location')} "
+                f"workloadPool={get_path(i, 'workloadIdentityConfig', 'workloadPool')} "
+                f"releaseChannel={get_path(i, 'releaseChannel', 'channel')} legacyAbac={i.get('enableLegacyAbac')} "
+                f"shieldedNodes={i.get('enableShieldedNodes')}")
+    if t == "gcp:container/nodePool:NodePool":
+        return (f"machineType={get_path(i, 'nodeConfig', 'machineType')} "
+                f"autoscaling={get_path(i, 'autoscaling', 'minNodeCount')}..{get_path(i, 'autoscaling', 'maxNodeCount')} "
+                f"workloadMetadata={get_path(i, 'nodeConfig', 'workloadMetadataConfig', 'mode')}")
+    if t == "gcp:storage/bucket:Bucket":
+        return (f"name={i.get('name')} uniformAccess={i.get('uniformBucketLevelAccess')} "
+                f"versioning={get_path(i, 'versioning', 'enabled')} lifecycleRules={len(i.get('lifecycleRules') or [])}")
+    if "IAMMember" in t:
+        where = i.get("bucket") or i.get("serviceAccountId") or i.get("project") or ""
+        return f"{i.get('role')} -> {i.get('member')} on {where}"
+    if t == "gcp:serviceaccount/account:Account":
+        return f"accountId={i.get('accountId')}"
+    return None
+
+
+def _github_inputs(t: str, i: dict) -> str:
+    if t == "pulumi:providers:github":
+        return f"owner={i.get('owner')} token={i.get('token')}"
+    if t == "github:index/branchProtection:BranchProtection":
+        reviews = (i.get("requiredPullRequestReviews") or [{}])[0]
+        checks = [c for s in i.get("requiredStatusChecks") or [] for c in s.get("contexts") or []]
+        return (f"{i.get('repositoryId')} {i.get('pattern')!r} reviews={reviews.get('requiredApprovingReviewCount')} "
+                f"checks={checks} enforceAdmins={i.get('enforceAdmins')} forcePushes={i.get('allowsForcePushes')} "
+                f"deletions={i.get('allowsDeletions')}")
+    if t == "github:index/repository:Repository":
+        merge = [m for m, key in (("squash", "allowSquashMerge"), ("merge", "allowMergeCommit"),
+                                  ("rebase", "allowRebaseMerge")) if i.get(key)]
+        return (f"{i.get('name')} visibility={i.get('visibility')} merge={','.join(merge)} "
+                f"deleteBranchOnMerge={i.get('deleteBranchOnMerge')}")
+    if t == "github:index/teamMembership:TeamMembership":
+        return f"{i.get('username')} in {i.get('teamId')} as {i.get('role')}"
+    if t == "github:index/teamRepository:TeamRepository":
+        return f"{i.get('teamId')} {i.get('permission')} on {i.get('repository')}"
+    if t == "github:index/issueLabel:IssueLabel":
+        return f"{i.get('repository')}: {i.get('name')!r} #{i.get('color')}"
+    scalars = [f"{k}={v}" for k, v in sorted(i.items()) if isinstance(v, (str, int, float, bool))]
+    return " ".join(scalars[:4])
+
+
 def format_text(inventory: list[dict], stack: str) -> str:
     components = [r for r in inventory if r["type"].startswith("plumbing:infra:")]
     lines = [f"stack {stack}: {len(inventory) - len(components)} resources in {len(components)} components"]
@@ -93,6 +127,8 @@ def format_text(inventory: list[dict], stack: str) -> str:
             summary = key_inputs(r)
             if summary:
                 lines.append(f"      {summary}")
+            if r.get("import"):
+                lines.append(f"      import {r['import']!r}")
     loose = [r for r in inventory if not r["component"]]
     if loose:
         lines.append("")

@@ -10,7 +10,7 @@ reject a key no knob reads. No Pulumi import here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from plumbing.findings import ConfigError
 
@@ -27,7 +27,8 @@ DEFAULT_VERSIONS = {
 # Every `plumbing:` knob a stack file may set (secrets aside); `plumbing infra plan` rejects
 # others, so a typo does not silently fall back to a default.
 KNOBS = ("target", "bucketLocation", "machineType", "nodesMin", "nodesMax", "diskSizeGb", "releaseChannel",
-         "kubeContext", "nightlyRetentionDays", "registryUsername", "tektonVersions")
+         "kubeContext", "nightlyRetentionDays", "registryUsername", "tektonVersions", "channels",
+         "githubOrg", "githubAdopt")
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,10 @@ class Settings:
     nightly_retention_days: int
     registry_username: str
     versions: dict
+    # component -> "release" | "nightly": what promotion proposes (plumbing.components)
+    channels: dict = field(default_factory=dict)
+    github_org: bool = False    # declare the GitHub organisation from github.yaml (GitHubOrg)
+    github_adopt: bool = False  # import its existing objects rather than create them (one-time adoption)
 
     @property
     def gke(self) -> bool:
@@ -60,6 +65,17 @@ class Settings:
         return f"{TEKTON_RELEASES}/{layout.release_file(component, self.versions[component], name)}"
 
 
+def _is_version(tag: str) -> bool:
+    """A full release vX.Y.Z or a nightly tag: one immutable previous/<tag>/ folder."""
+    from plumbing.versions import VersionError, parse
+
+    try:
+        parse(tag)
+    except VersionError:
+        return False
+    return True
+
+
 def _versions(pinned: dict | None) -> dict:
     versions = dict(DEFAULT_VERSIONS)
     versions.update(pinned or {})
@@ -68,9 +84,18 @@ def _versions(pinned: dict | None) -> dict:
         raise ConfigError(f"plumbing:tektonVersions: unknown component {unknown[0]!r}; "
                           f"known: {', '.join(DEFAULT_VERSIONS)}")
     for component, version in versions.items():
-        if not isinstance(version, str) or not version.startswith("v") or "/" in version or version == "latest":
+        if not isinstance(version, str) or not _is_version(version):
             raise ConfigError(f"plumbing:tektonVersions.{component}: {version!r} is not a pinned version such as v1.0.0")
     return versions
+
+
+def flag(knob: str, value) -> bool:
+    """A true/false knob: Pulumi config holds strings, so "true"/"false" (or a bool); unset is false."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if str(value).lower() in ("true", "false"):
+        return str(value).lower() == "true"
+    raise ConfigError(f"plumbing:{knob} must be true or false, not {value!r}")
 
 
 def settings_from(get: Callable[[str], object], gcp: Callable[[str], str | None]) -> Settings:
@@ -83,6 +108,8 @@ def settings_from(get: Callable[[str], object], gcp: Callable[[str], str | None]
         missing = [f"gcp:{k}" for k in ("project", "region") if not gcp(k)]
         if missing:
             raise ConfigError(f"{', '.join(missing)}: required when plumbing:target is gke")
+    if flag("githubAdopt", get("githubAdopt")) and not flag("githubOrg", get("githubOrg")):
+        raise ConfigError("plumbing:githubAdopt: needs plumbing:githubOrg: true (it adopts what that declares)")
     return Settings(
         target=target,
         gcp_project=gcp("project") if target == "gke" else None,
@@ -97,4 +124,13 @@ def settings_from(get: Callable[[str], object], gcp: Callable[[str], str | None]
         nightly_retention_days=get("nightlyRetentionDays") or 30,
         registry_username=get("registryUsername") or "tekton-robot",
         versions=_versions(get("tektonVersions")),
+        channels=_channels(get("channels")),
+        github_org=flag("githubOrg", get("githubOrg")),
+        github_adopt=flag("githubAdopt", get("githubAdopt")),
     )
+
+
+def _channels(channels) -> dict:
+    from plumbing.components import check_channels
+
+    return check_channels(channels)

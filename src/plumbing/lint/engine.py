@@ -10,7 +10,16 @@ from dataclasses import dataclass, field
 from yaml import MappingNode, ScalarNode
 
 from plumbing.findings import Finding, PlumbingError
-from plumbing.lint.model import _DICTS, LINTED_KINDS, TEKTON_GROUP, LintSet, Obj, units
+from plumbing.lint.model import (
+    LINTED_KINDS,
+    TEKTON_GROUP,
+    TEKTON_KINDS,
+    TRIGGERS_GROUP,
+    TRIGGERS_KINDS,
+    LintSet,
+    Obj,
+    units,
+)
 from plumbing.yamlpos import Document, YamlSyntaxError, compose_all, construct
 
 SUFFIXES = (".yaml", ".yml")
@@ -36,6 +45,7 @@ class _File:
     docs: list = field(default_factory=list)
     disabled_lines: dict = field(default_factory=dict)   # line -> set of rule ids
     disabled_docs: dict = field(default_factory=dict)    # doc index -> set of rule ids
+    kustomized: bool = False  # a kustomization's resource: an overlay may complete its objects
 
 
 def expand(paths: list[str]) -> list[tuple[str, str | None]]:
@@ -61,16 +71,15 @@ def expand(paths: list[str]) -> list[tuple[str, str | None]]:
     return out
 
 
-def _kustomize_patches(files: list[tuple[str, str | None]], explicit: set[str]) -> set[str]:
+def _kustomize_patches(files: list[tuple[str, str | None]], explicit: set[str]) -> tuple[set, set]:
     """Files named as patches (patches, patchesStrategicMerge, patchesJson6902) by a
-    kustomization in any linted folder: partial objects, skipped like other non-objects."""
-    import yaml
-
+    kustomization in any linted folder: partial objects, skipped like other non-objects; and
+    files named as its resources: complete objects, but an overlay may still add to them."""
     patches: set[str] = set()
+    resources: set[str] = set()
     known = {f for _, f in files if f}  # every *.yaml/*.yml of a walked folder is in here
-    dirs = {os.path.dirname(f) for f in known}
     seen = set()
-    for folder in dirs:
+    for folder in {os.path.dirname(f) for f in known}:
         for name in KUSTOMIZATIONS:
             k = os.path.join(folder, name)
             # a walked folder's kustomization.yaml is already listed: stat only the others
@@ -79,23 +88,33 @@ def _kustomize_patches(files: list[tuple[str, str | None]], explicit: set[str]) 
             if not os.path.isfile(k):
                 continue
             seen.add(k)
-            try:
-                with open(k, encoding="utf-8") as fh:
-                    data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-            except Exception:  # noqa: BLE001 - a broken kustomization is linted elsewhere
-                continue
-            if type(data) is not dict:
-                continue
-            entries = []
-            for key in ("patchesStrategicMerge", "patches", "patchesJson6902"):
-                for item in data.get(key) or [] if type(data.get(key)) is list else []:
-                    if type(item) is str:
-                        entries.append(item)
-                    elif type(item) is dict and type(item.get("path")) is str:
-                        entries.append(item["path"])
-            for e in entries:
-                patches.add(os.path.normpath(os.path.join(folder, e)))
-    return patches
+            listed, bases = _patch_entries(k)
+            patches.update(os.path.normpath(os.path.join(folder, e)) for e in listed)
+            resources.update(os.path.normpath(os.path.join(folder, e)) for e in bases)
+    return patches, resources
+
+
+def _patch_entries(path: str) -> tuple[list[str], list[str]]:
+    """The patch and resource file names a kustomization lists (none when it cannot be read)."""
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except Exception:  # noqa: BLE001 - a broken kustomization is linted elsewhere
+        return [], []
+    if type(data) is not dict:
+        return [], []
+    entries = []
+    for key in ("patchesStrategicMerge", "patches", "patchesJson6902"):
+        items = data.get(key)
+        for item in items if type(items) is list else []:
+            if type(item) is str:
+                entries.append(item)
+            elif type(item) is dict and type(item.get("path")) is str:
+                entries.append(item["path"])
+    resources = data.get("resources")
+    return entries, [r for r in resources if type(r) is str] if type(resources) is list else []
 
 
 def _suppressions(f: _File) -> None:
@@ -121,24 +140,141 @@ def _suppressions(f: _File) -> None:
             f.disabled_lines.setdefault(n, set()).update(ids)
 
 
+def _decode(raw):
+    """(text, None) or ("", error) for bytes read from a file or stdin."""
+    if type(raw) is str:
+        return raw, None
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return "", f"cannot read: {exc}"
+
+
 def read_inputs(paths: list[str], stdin=None):
+    """(file, read error or None, filesystem path or None, is a kustomize patch) per input.
+    stdin is read as bytes and decoded like a file, so bad bytes are a finding either way."""
     inputs = expand(paths)
     explicit = {os.path.dirname(p) for p in paths if p != "-" and not os.path.isdir(p)}
-    patches = _kustomize_patches(inputs, explicit)
+    patches, resources = _kustomize_patches(inputs, explicit)
     files = []
     for display, fs in inputs:
         if fs is None:
-            text = (stdin or sys.stdin).read()
+            stream = stdin if stdin is not None else sys.stdin.buffer
+            text, error = _decode(stream.read())
         else:
             try:
                 with open(fs, "rb") as fh:
-                    raw = fh.read()
-                text = raw.decode("utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                files.append((_File(display, ""), f"cannot read: {exc}", fs, False))
-                continue
-        files.append((_File(display, text), None, fs, bool(fs and os.path.normpath(fs) in patches)))
+                    text, error = _decode(fh.read())
+            except OSError as exc:
+                text, error = "", f"cannot read: {exc}"
+        norm = os.path.normpath(fs) if fs else None
+        files.append((_File(display, text, kustomized=norm in resources), error, fs, norm in patches))
     return files
+
+
+class LintRun:
+    """One run of the linter: its settings and rules, what it has read, what it found, and the
+    caches it needs. Everything a run builds lives here, none of it in module globals."""
+
+    def __init__(self, settings, rules: dict):
+        self.settings, self.rules = settings, rules
+        self.result = Result()
+        self.lintset = LintSet(flags=settings.flags)
+        self.parsed: list[tuple[_File, list[Obj]]] = []
+        self.repo_files: list[tuple[_File, str]] = []
+        self.repo_cache: dict = {}  # repository root -> check_repo(root)
+
+    def emit(self, f: _File, doc_index, rule_id, line, col, message, hint=None) -> None:
+        _emit(self.result, self.settings, self.rules, f, doc_index, rule_id, line, col, message, hint)
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def read(self, f: _File, read_error, fs, is_patch: bool) -> None:
+        """Parse one input into objects, or hand it to the repository config checks."""
+        self.result.files += 1
+        if fs is not None and _is_repo_file(fs):  # config.py reads and reports these itself
+            self.repo_files.append((f, fs))
+            self.result.documents += 1
+            return
+        if read_error:
+            self.emit(f, None, "file-read", 1, 1, read_error)
+            return
+        try:
+            nodes = compose_all(f.text)
+        except YamlSyntaxError as exc:
+            self.emit(f, None, "yaml-syntax", exc.line, exc.column, str(exc))
+            return
+        f.docs = [Document(None, node) for node in nodes]
+        _suppressions(f)
+        objs = []
+        for i, doc in enumerate(f.docs):
+            self.result.documents += 1
+            objs.extend(self._objects(f, doc, i, is_patch))
+        self.lintset.objs.extend(objs)
+        self.parsed.append((f, objs))
+
+    def _objects(self, f: _File, doc, i: int, is_patch: bool) -> list[Obj]:
+        """The Tekton objects of one document: itself, those inside a TriggerTemplate, or none."""
+        kind, api = _head(doc.node)
+        try:  # constructed even when skipped: a document PyYAML cannot build is an error
+            doc.data = data = construct(doc.node)
+        except YamlSyntaxError as exc:
+            self.emit(f, None, "yaml-syntax", exc.line, exc.column, str(exc))
+            self.result.skipped += 1
+            return []
+        if api is None and not is_patch and kind in TEKTON_KINDS and type(data) is dict and not _is_patch(data):
+            line, col = doc.position(("kind",))
+            self.emit(f, i, "api-version-missing", line, col,
+                      f"kind {kind} without apiVersion: Kubernetes rejects the object")
+            self.result.skipped += 1
+            return []
+        if (not is_patch and kind in TRIGGERS_KINDS and type(data) is dict
+                and type(api) is str and api.startswith(TRIGGERS_GROUP) and not _is_patch(data)):
+            # the Triggers object itself, and the Tekton objects a TriggerTemplate makes
+            obj = Obj(f.display, doc, data, kind, api, i, text=f.text, kustomized=f.kustomized)
+            return [obj, *_templated(f, doc, data, i)] if kind == "TriggerTemplate" else [obj]
+        if (is_patch or kind not in LINTED_KINDS or api is None
+                or not api.startswith(TEKTON_GROUP) or type(data) is not dict or _is_patch(data)):
+            self.result.skipped += 1
+            return []
+        return [Obj(f.display, doc, data, kind, api, i, text=f.text)]
+
+    # --- checking ---------------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Every enabled rule on every unit of every object."""
+        by_kind: dict[str, list] = {}
+        for r in self.rules.values():
+            if r.check is None or not self.settings.enabled(r):
+                continue
+            for k in r.kinds:
+                by_kind.setdefault(k, []).append(r)
+        for f, objs in self.parsed:
+            for obj in objs:
+                for u in units(obj, self.lintset):
+                    self._check_unit(f, obj, u, by_kind.get(u.kind, ()))
+
+    def _check_unit(self, f: _File, obj: Obj, u, rules) -> None:
+        version = obj.version
+        for r in rules:
+            if r.versions and version not in r.versions:
+                continue
+            try:
+                hits = list(r.check(u))
+            except Exception as exc:  # noqa: BLE001 - a rule bug must not hide other findings
+                line, col = obj.doc.position(obj.base + u.path)
+                self.emit(f, obj.index, "internal-error", line, col,
+                          f"rule {r.id} failed on this document: {type(exc).__name__}: {exc}")
+                continue
+            for hit in hits:  # (path, message[, severity[, (line, col) when more exact than path]])
+                exact = hit[3] if len(hit) > 3 else None
+                line, col = exact or obj.doc.position(obj.base + u.path + tuple(hit[0]))
+                self.emit(f, obj.index, r.id, line, col, hit[1], hit[2] if len(hit) > 2 else None)
+
+    def check_repo_files(self) -> None:
+        for f, fs in self.repo_files:
+            for finding in _repo_findings(f, fs, self.repo_cache):
+                self.emit(f, None, finding.rule, finding.line, finding.column, finding.message)
 
 
 def lint_paths(paths: list[str], settings=None, stdin=None) -> Result:
@@ -146,83 +282,13 @@ def lint_paths(paths: list[str], settings=None, stdin=None) -> Result:
     from plumbing.lint.config import Settings
     from plumbing.lint.registry import all_rules
 
-    settings = settings or Settings()
-    _repo_cache.clear()
-    _DICTS.clear()
-    rules = all_rules()
-    result = Result()
-    lintset = LintSet()
-    parsed: list[tuple[_File, list[Obj]]] = []
-    repo_files = []
+    run = LintRun(settings or Settings(), all_rules())
     for f, read_error, fs, is_patch in read_inputs(paths, stdin):
-        result.files += 1
-        if fs is not None and _is_repo_file(fs):  # config.py reads and reports these itself
-            repo_files.append((f, fs))
-            result.documents += 1
-            continue
-        if read_error:
-            _emit(result, settings, rules, f, None, "file-read", 1, 1, read_error)
-            continue
-        try:
-            nodes = compose_all(f.text)
-        except YamlSyntaxError as exc:
-            _emit(result, settings, rules, f, None, "yaml-syntax", exc.line, exc.column, str(exc))
-            continue
-        f.docs = [Document(None, node) for node in nodes]
-        _suppressions(f)
-        objs = []
-        for i, doc in enumerate(f.docs):
-            result.documents += 1
-            kind, api = _head(doc.node)
-            try:  # constructed even when skipped: a document PyYAML cannot build is an error
-                doc.data = data = construct(doc.node)
-            except YamlSyntaxError as exc:
-                _emit(result, settings, rules, f, None, "yaml-syntax", exc.line, exc.column, str(exc))
-                result.skipped += 1
-                continue
-            if (not is_patch and kind == "TriggerTemplate" and type(data) is dict
-                    and type(api) is str and api.startswith(TRIGGERS_GROUP)):
-                objs.extend(_templated(f, doc, data, i))
-                continue
-            if (is_patch or kind not in LINTED_KINDS or api is None
-                    or not api.startswith(TEKTON_GROUP) or type(data) is not dict or _is_patch(data)):
-                result.skipped += 1
-                continue
-            objs.append(Obj(f.display, doc, data, kind, api, i))
-        lintset.objs.extend(objs)
-        parsed.append((f, objs))
-
-    by_kind: dict[str, list] = {}
-    for r in rules.values():
-        if r.check is None or not settings.enabled(r):
-            continue
-        for k in r.kinds:
-            by_kind.setdefault(k, []).append(r)
-    for f, objs in parsed:
-        for obj in objs:
-            version = obj.version
-            for u in units(obj, lintset):
-                for r in by_kind.get(u.kind, ()):
-                    if r.versions and version not in r.versions:
-                        continue
-                    try:
-                        hits = list(r.check(u))
-                    except Exception as exc:  # noqa: BLE001 - a rule bug must not hide other findings
-                        line, col = obj.doc.position(obj.base + u.path)
-                        _emit(result, settings, rules, f, obj.index, "internal-error", line, col,
-                              f"rule {r.id} failed on this document: {type(exc).__name__}: {exc}")
-                        continue
-                    for hit in hits:
-                        line, col = obj.doc.position(obj.base + u.path + tuple(hit[0]))
-                        _emit(result, settings, rules, f, obj.index, r.id, line, col, hit[1],
-                              hit[2] if len(hit) > 2 else None)
-    _DICTS.clear()
-    for f, fs in repo_files:
-        for finding in _repo_findings(f, fs):
-            _emit(result, settings, rules, f, None, finding.rule, finding.line, finding.column,
-                  finding.message)
-    result.findings.sort(key=lambda x: (x.path, x.line, x.column, x.rule))
-    return result
+        run.read(f, read_error, fs, is_patch)
+    run.check()
+    run.check_repo_files()
+    run.result.findings.sort(key=lambda x: (x.path, x.line, x.column, x.rule))
+    return run.result
 
 
 def _emit(result, settings, rules, f: _File, doc_index, rule_id, line, col, message, hint=None):
@@ -243,9 +309,6 @@ def _emit(result, settings, rules, f: _File, doc_index, rule_id, line, col, mess
     else:
         severity = settings.severity(r)
     result.findings.append(Finding(f.display, line, col, severity, rule_id, message))
-
-
-TRIGGERS_GROUP = "triggers.tekton.dev/"
 
 
 def _untemplate(data, pattern):
@@ -314,6 +377,8 @@ def _plumbing_root(fs: str):
     p = Path(fs).resolve()
     if p.name == "plumbing.yaml" and (p.parent / "releases").is_dir():
         return p.parent, "plumbing.yaml"
+    if p.name == "github.yaml" and (p.parent / "plumbing.yaml").is_file() and (p.parent / "releases").is_dir():
+        return p.parent, "github.yaml"
     if p.parent.name == "releases" and (p.parent.parent / "plumbing.yaml").is_file():
         return p.parent.parent, f"releases/{p.name}"
     if (p.name == "image.yaml" and p.parent.parent.name == "images"
@@ -329,7 +394,7 @@ def _is_repo_file(fs: str) -> bool:
     if not fs.endswith(SUFFIXES):
         return False
     name = os.path.basename(fs)
-    if name not in ("plumbing.yaml", "image.yaml") and os.path.basename(os.path.dirname(
+    if name not in ("plumbing.yaml", "image.yaml", "github.yaml") and os.path.basename(os.path.dirname(
             os.path.abspath(fs))) not in ("releases", "cronjobs"):
         return False
     hit = _plumbing_root(fs)
@@ -346,21 +411,18 @@ def _is_repo_file(fs: str) -> bool:
     return True
 
 
-_repo_cache: dict = {}
-
-
-def _repo_findings(f: _File, fs: str) -> list[Finding]:
+def _repo_findings(f: _File, fs: str, cache: dict) -> list[Finding]:
     """Findings for one of the repository's config files, from the loaders the CLI and the
-    Pulumi program use (plumbing.config, plumbing.ci_images, plumbing.cronjobs), so the checks
+    Pulumi program use (plumbing.config, plumbing.ci_images, plumbing.cronjobs, plumbing.github_org), so the checks
     are the same ones; only the findings for this file are kept."""
     from pathlib import Path
 
     from plumbing.config import SCHEMA_DIR, check_repo, read_yaml, schema_findings
 
     root, rel = _plumbing_root(fs)
-    if root not in _repo_cache:
-        _repo_cache[root] = check_repo(root)
-    repo, repo_findings = _repo_cache[root]
+    if root not in cache:
+        cache[root] = check_repo(root)
+    repo, repo_findings = cache[root]
     out = None
     if rel.startswith("images/"):
         try:
@@ -383,6 +445,15 @@ def _repo_findings(f: _File, fs: str) -> list[Finding]:
             doc, out = read_yaml(Path(fs), rel)
             if doc is not None and (SCHEMA_DIR / "cronjob.yaml").is_file():
                 out = schema_findings(doc, "cronjob.yaml", rel, "cronjob-config")
+    elif rel == "github.yaml":
+        try:
+            from plumbing.github_org import check_github
+
+            out = check_github(root, repo and repo.org, repo and repo.projects)[1]
+        except (ImportError, TypeError, AttributeError, KeyError):
+            doc, out = read_yaml(Path(fs), rel)
+            if doc is not None and (SCHEMA_DIR / "github.yaml").is_file():
+                out = schema_findings(doc, "github.yaml", rel, "github-config")
     else:
         out = repo_findings
     return [Finding(f.display, x.line, x.column, x.severity, x.rule, x.message)

@@ -9,6 +9,11 @@ TEKTON_GROUP = "tekton.dev/"
 # kinds we lint; other tekton.dev kinds (CustomRun, ResolutionRequest, ...) are skipped
 LINTED_KINDS = frozenset({"Task", "Pipeline", "TaskRun", "PipelineRun", "StepAction",
                           "ClusterTask", "Condition", "PipelineResource"})
+TRIGGERS_GROUP = "triggers.tekton.dev/"
+TRIGGERS_KINDS = frozenset({"EventListener", "Trigger", "TriggerBinding", "ClusterTriggerBinding",
+                            "TriggerTemplate", "Interceptor", "ClusterInterceptor"})
+# kinds that can only be Tekton's: a document of one of them without apiVersion is a mistake
+TEKTON_KINDS = LINTED_KINDS | TRIGGERS_KINDS | {"CustomRun"}
 
 
 def d(x) -> dict:
@@ -53,25 +58,13 @@ def sv(m, key):
     return v if type(v) is str else None
 
 
-_DICTS: dict = {}  # (id(parent), key) -> result; cleared by the engine at the start of a run
-
-
 def dicts(parent, key) -> list:
-    """(index, item) for each mapping in the list parent[key] (memoised: the documents stay
-    alive and unchanged for the whole run, and many rules ask for the same lists)."""
-    if type(parent) is not dict:
-        return []
-    memo_key = (id(parent), key)
-    got = _DICTS.get(memo_key)
-    if got is not None:
-        return got
-    items = parent.get(key)
+    """(index, item) for each mapping in the list parent[key]. Not memoised: building the list
+    costs no more than a cache lookup would, and a cache would be state shared between runs."""
+    items = parent.get(key) if type(parent) is dict else None
     if type(items) is not list:
-        got = []
-    else:
-        got = [(i, item) for i, item in enumerate(items) if type(item) is dict]
-    _DICTS[memo_key] = got
-    return got
+        return []
+    return [(i, item) for i, item in enumerate(items) if type(item) is dict]
 
 
 def value_shape(v) -> str:
@@ -115,6 +108,8 @@ class Obj:
     api_version: str
     index: int                # document number in its file, from 0
     base: tuple = ()          # where the object sits in the document (TriggerTemplate items)
+    text: str = field(default="", repr=False)  # the file's text (exact positions inside strings)
+    kustomized: bool = False  # listed as a kustomization's resource (an overlay may add to it)
 
     @property
     def version(self) -> str:
@@ -169,17 +164,25 @@ class Unit:
 class LintSet:
     """Everything linted in one run, for cross-document rules."""
     objs: list = field(default_factory=list)
+    flags: dict | None = None   # the Tekton feature flags linted with (None: the cluster's)
     _by_kind: dict | None = None
 
-    def named(self, kind: str, name, near: str | None = None) -> Obj | None:
-        """The object of that kind and name: the one in file `near` if there is exactly one
-        there, else the only one in the set; None when absent or ambiguous."""
+    def _index(self) -> dict:
         if self._by_kind is None:
             self._by_kind = {}
             for o in self.objs:
                 if o.name:
                     self._by_kind.setdefault((o.kind, o.name), []).append(o)
-        found = self._by_kind.get((kind, name)) if type(name) is str else None
+        return self._by_kind
+
+    def has(self, kind: str, name) -> bool:
+        """Whether the set holds an object of that kind and name."""
+        return type(name) is str and (kind, name) in self._index()
+
+    def named(self, kind: str, name, near: str | None = None) -> Obj | None:
+        """The object of that kind and name: the one in file `near` if there is exactly one
+        there, else the only one in the set; None when absent or ambiguous."""
+        found = self._index().get((kind, name)) if type(name) is str else None
         if not found:
             return None
         if len(found) > 1 and near is not None:
@@ -188,7 +191,12 @@ class LintSet:
 
 
 def units(obj: Obj, lintset: LintSet | None = None) -> list[Unit]:
-    """The document itself ("Object") and every spec inside it that rules check."""
+    """The document itself ("Object") and every spec inside it that rules check. A Triggers
+    object is a "Triggers" unit (the document) and one of its kind (its spec)."""
+    if obj.api_version.startswith(TRIGGERS_GROUP):
+        spec = obj.data.get("spec")
+        return [Unit("Triggers", obj.data, (), obj, lintset=lintset),
+                Unit(obj.kind, spec if type(spec) is dict else {}, ("spec",), obj, lintset=lintset)]
     out = [Unit("Object", obj.data, (), obj, lintset=lintset)]
     spec = obj.data.get("spec")
     if type(spec) is not dict:
@@ -220,6 +228,23 @@ def is_custom_spec(ts: dict) -> bool:
     return (k not in (None, "", "Task")) or (ts.get("apiVersion") not in (None, "") and not ts.get("steps"))
 
 
+def passed_params(t: dict) -> dict[str, str]:
+    """name -> type of the params a pipeline task passes, matrix params included (each matrix
+    combination passes one string): Tekton adds them to an embedded taskSpec's params before
+    validating it (appendPipelineTaskParams)."""
+    out = {n: value_shape(p.get("value")) for n, p in declared_params(t).items()}
+    m = t.get("matrix")
+    if type(m) is dict:
+        for _, p in dicts(m, "params"):
+            if type(p.get("name")) is str:
+                out.setdefault(p["name"], "string")
+        for _, inc in dicts(m, "include"):
+            for _, p in dicts(inc, "params"):
+                if type(p.get("name")) is str:
+                    out.setdefault(p["name"], "string")
+    return out
+
+
 def _pipeline_units(out, spec, path, obj, outer, lintset):
     u = Unit("Pipeline", spec, path, obj, bool(outer is not None), outer, lintset)
     out.append(u)
@@ -228,5 +253,6 @@ def _pipeline_units(out, spec, path, obj, outer, lintset):
         for i, t in dicts(spec, section):
             ts = t.get("taskSpec")
             if type(ts) is dict and not is_custom_spec(ts):
+                # pipeline params are substituted first, so their types win over the task's
                 out.append(Unit("Task", ts, path + (section, i, "taskSpec"), obj, True,
-                                ptypes, lintset))
+                                {**passed_params(t), **ptypes}, lintset))

@@ -8,7 +8,10 @@ import textwrap
 
 # Unit kinds a rule can ask for. "Task" and "Pipeline" units are also made for embedded specs
 # (tasks[].taskSpec, spec.taskSpec, spec.pipelineSpec); "Object" is the whole document.
-UNIT_KINDS = ("Object", "Task", "Pipeline", "TaskRun", "PipelineRun", "StepAction")
+# Triggers objects are a "Triggers" unit (the whole document) and one of their own kind (spec).
+UNIT_KINDS = ("Object", "Task", "Pipeline", "TaskRun", "PipelineRun", "StepAction", "Triggers",
+              "EventListener", "Trigger", "TriggerBinding", "ClusterTriggerBinding", "TriggerTemplate",
+              "Interceptor", "ClusterInterceptor")
 
 
 class Rule:

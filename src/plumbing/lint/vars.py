@@ -61,36 +61,7 @@ def param_refs(text) -> list[ParamRef]:
     return out
 
 
-class TaskRef(NamedTuple):
-    """$(tasks.T.results.R...), $(finally.T.results.R...), $(tasks.T.status|reason)."""
-    scope: str       # "tasks" or "finally"
-    task: str
-    what: str        # "results", "status", "reason", or "" for $(tasks.status)
-    result: str | None
-    whole: bool      # [*]
-    expr: str
-
-
-def task_refs(text) -> list[TaskRef]:
-    out = []
-    for e in exprs(text):
-        e = e.strip()
-        if not (e.startswith("tasks.") or e.startswith("finally.")):
-            continue
-        scope, _, rest = e.partition(".")
-        whole = rest.endswith("[*]")
-        parts = rest.split(".")
-        if scope == "tasks" and parts[0] in ("status",) and len(parts) == 1:
-            out.append(TaskRef(scope, "", "status", None, False, e))
-            continue
-        if len(parts) >= 3 and parts[1] == "results":
-            res = _INDEX.sub(r"\1", parts[2]) if "[" in parts[2] else parts[2]
-            out.append(TaskRef(scope, parts[0], "results", res, whole, e))
-        elif len(parts) == 2 and parts[1] in ("status", "reason"):
-            out.append(TaskRef(scope, parts[0], parts[1], None, False, e))
-        elif len(parts) >= 2 and parts[1] in ("outputs", "inputs"):
-            continue
-    return out
+# Task references ($(tasks.t.results.r), $(tasks.t.status)) belong to the DAG model: plumbing.dag.
 
 
 def walk_strings(data, path=()):

@@ -1,7 +1,8 @@
 """Rule modules, one per area. Importing a module registers its rules."""
 
 MODULES = ("files", "decode", "metadata", "removed", "steps", "params", "results", "refs", "pipeline",
-           "when", "matrix", "runs", "workspaces", "features", "crossdoc", "runtime")
+           "when", "matrix", "runs", "workspaces", "features", "crossdoc", "runtime", "triggers", "triggers_refs",
+           "cel")
 
 
 def load():

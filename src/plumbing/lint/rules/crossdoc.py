@@ -4,10 +4,11 @@ finds these only at run time, so they are warnings."""
 
 from __future__ import annotations
 
+from plumbing.dag import task_refs
 from plumbing.lint.model import d, dicts, nm, param_type
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.pipeline import all_tasks, task_ref_uses
-from plumbing.lint.vars import task_refs, walk_strings
+from plumbing.lint.vars import walk_strings
 
 TASK = """
 apiVersion: tekton.dev/v1
@@ -51,8 +52,13 @@ def _callers(u):
     references a Task or Pipeline in the linted set must pass every param the target declares
     without a default (matrix params count). Tekton fails the run when it starts.""",
       fix="Pass the param, or give it a default in the Task.",
-      bad=TASK + "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  workspaces: [{name: ws}]\n  tasks: [{name: a, taskRef: {name: build}, workspaces: [{name: source, workspace: ws}]}]\n",
-      good=TASK + "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  workspaces: [{name: ws}]\n  tasks: [{name: a, taskRef: {name: build}, params: [{name: url, value: x}], workspaces: [{name: source, workspace: ws}]}]\n")
+      bad=TASK + "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n"
+                 "  workspaces: [{name: ws}]\n"
+                 "  tasks: [{name: a, taskRef: {name: build}, workspaces: [{name: source, workspace: ws}]}]\n",
+      good=TASK + "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n"
+                  "  workspaces: [{name: ws}]\n"
+                  "  tasks: [{name: a, taskRef: {name: build}, params: [{name: url, value: x}],"
+                  " workspaces: [{name: source, workspace: ws}]}]\n")
 def required_params(u):
     for path, caller, spec, kind, name in _callers(u):
         given = {nm(p) for _, p in dicts(caller, "params")}
@@ -70,8 +76,12 @@ def required_params(u):
     TaskRun or PipelineRun that references a Task or Pipeline in the linted set must bind every
     workspace the target declares as not optional. Tekton fails the run when it starts.""",
       fix="Bind the workspace, or mark it optional in the Task.",
-      bad=TASK + "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  tasks: [{name: a, taskRef: {name: build}, params: [{name: url, value: x}]}]\n",
-      good=TASK + "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  workspaces: [{name: ws}]\n  tasks: [{name: a, taskRef: {name: build}, params: [{name: url, value: x}], workspaces: [{name: source, workspace: ws}]}]\n")
+      bad=TASK + "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n"
+                 "  tasks: [{name: a, taskRef: {name: build}, params: [{name: url, value: x}]}]\n",
+      good=TASK + "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n"
+                  "  workspaces: [{name: ws}]\n"
+                  "  tasks: [{name: a, taskRef: {name: build}, params: [{name: url, value: x}],"
+                  " workspaces: [{name: source, workspace: ws}]}]\n")
 def required_workspaces(u):
     for path, caller, spec, kind, name in _callers(u):
         bound = {nm(b) for _, b in dicts(caller, "workspaces")}
@@ -85,8 +95,14 @@ def required_workspaces(u):
     results) must name a result the Task of `<t>` declares, when that Task is embedded or in the
     linted set. Tekton finds out only when the run resolves the reference.""",
       fix="Fix the result name, or declare the result in the Task.",
-      bad=TASK + "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  workspaces: [{name: ws}]\n  tasks:\n    - {name: a, taskRef: {name: build}, params: [{name: url, value: x}], workspaces: [{name: source, workspace: ws}]}\n  results: [{name: d, value: $(tasks.a.results.digets)}]\n",
-      good=TASK + "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  workspaces: [{name: ws}]\n  tasks:\n    - {name: a, taskRef: {name: build}, params: [{name: url, value: x}], workspaces: [{name: source, workspace: ws}]}\n  results: [{name: d, value: $(tasks.a.results.digest)}]\n")
+      bad=TASK + "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  workspaces: [{name: ws}]\n  tasks:\n"
+                 "    - {name: a, taskRef: {name: build}, params: [{name: url, value: x}],"
+                 " workspaces: [{name: source, workspace: ws}]}\n"
+                 "  results: [{name: d, value: $(tasks.a.results.digets)}]\n",
+      good=TASK + "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  workspaces: [{name: ws}]\n  tasks:\n"
+                  "    - {name: a, taskRef: {name: build}, params: [{name: url, value: x}],"
+                 " workspaces: [{name: source, workspace: ws}]}\n"
+                  "  results: [{name: d, value: $(tasks.a.results.digest)}]\n")
 def result_undeclared(u):
     results = {}
     for _, t in all_tasks(u):
@@ -116,8 +132,10 @@ def result_undeclared(u):
     mapping for object, else a string; a string holding a `$(...)` reference may feed any type),
     and an object value must give every declared key. Tekton fails the run when it starts.""",
       fix="Pass a value of the declared type.",
-      bad=TASK + "apiVersion: tekton.dev/v1\nkind: TaskRun\nmetadata: {name: r}\nspec:\n  taskRef: {name: build}\n  params: [{name: url, value: [a, b]}]\n  workspaces: [{name: source, emptyDir: {}}]\n",
-      good=TASK + "apiVersion: tekton.dev/v1\nkind: TaskRun\nmetadata: {name: r}\nspec:\n  taskRef: {name: build}\n  params: [{name: url, value: a}]\n  workspaces: [{name: source, emptyDir: {}}]\n")
+      bad=TASK + "apiVersion: tekton.dev/v1\nkind: TaskRun\nmetadata: {name: r}\nspec:\n  taskRef: {name: build}\n"
+                 "  params: [{name: url, value: [a, b]}]\n  workspaces: [{name: source, emptyDir: {}}]\n",
+      good=TASK + "apiVersion: tekton.dev/v1\nkind: TaskRun\nmetadata: {name: r}\nspec:\n  taskRef: {name: build}\n"
+                  "  params: [{name: url, value: a}]\n  workspaces: [{name: source, emptyDir: {}}]\n")
 def param_type_mismatch(u):
     from plumbing.lint.model import value_shape
 

@@ -10,7 +10,7 @@ from plumbing.lint.registry import rule
 # Field tables. A value is: "str", "int", "bool", "strs" (list of strings), "any" (not checked,
 # e.g. Kubernetes core types), "pv" (a ParamValue: string, list or map, lenient), "dur"
 # (a Go duration string), ("list", TABLE) or ("map", TABLE).
-S, I, B, SL, A, PV, DUR = "str", "int", "bool", "strs", "any", "pv", "dur"
+S, INT, B, SL, A, PV, DUR = "str", "int", "bool", "strs", "any", "pv", "dur"
 
 PARAM = {"name": S, "value": PV}
 PARAM_SPEC = {"name": S, "type": S, "description": S, "properties": A, "default": PV, "enum": SL}
@@ -65,7 +65,7 @@ def _pipeline_spec(v1b1: bool) -> dict:
     ref = {**REF, "bundle": S} if v1b1 else REF
     pt = {"name": S, "displayName": S, "description": S, "taskRef": ("map", ref),
           "taskSpec": ("map", EMBEDDED_V1B1 if v1b1 else EMBEDDED_V1), "when": ("list", WHEN),
-          "runAfter": SL, "retries": I, "params": ("list", PARAM), "matrix": ("map", MATRIX),
+          "runAfter": SL, "retries": INT, "params": ("list", PARAM), "matrix": ("map", MATRIX),
           "workspaces": ("list", PT_WS), "timeout": DUR, "pipelineRef": ("map", ref),
           "pipelineSpec": A, "onError": S}
     if v1b1:
@@ -83,7 +83,7 @@ PIPELINE_V1, PIPELINE_V1B1 = _pipeline_spec(False), _pipeline_spec(True)
 STEP_SPEC = {"name": S, "computeResources": A}
 TASKRUN_V1 = {"debug": A, "params": ("list", PARAM), "serviceAccountName": S,
               "taskRef": ("map", REF), "taskSpec": ("map", TASK_V1), "status": S,
-              "statusMessage": S, "retries": I, "timeout": DUR, "podTemplate": A,
+              "statusMessage": S, "retries": INT, "timeout": DUR, "podTemplate": A,
               "workspaces": ("list", WS_BINDING), "stepSpecs": ("list", STEP_SPEC),
               "sidecarSpecs": ("list", STEP_SPEC), "computeResources": A, "managedBy": S}
 TASKRUN_V1B1 = {**TASKRUN_V1, "taskRef": ("map", {**REF, "bundle": S}),
@@ -132,13 +132,13 @@ def _removed_here(k, table) -> bool:
     return "resolver" in table  # bundle
 
 
-_TYPE_NAMES = {S: "a string", I: "an integer", B: "a boolean", SL: "a list of strings"}
+_TYPE_NAMES = {S: "a string", INT: "an integer", B: "a boolean", SL: "a list of strings"}
 
 
 def _check_value(kind, v):
     if kind == S:
         return type(v) is str
-    if kind == I:
+    if kind == INT:
         return type(v) is int
     if kind == B:
         return type(v) is bool
@@ -153,41 +153,66 @@ def _walk(data, table, path, out, removed_ok):
     for k, v in data.items():
         sub = table.get(k)
         if sub is None:
-            if not (removed_ok and k in REMOVED_FIELDS and _removed_here(k, table)):
-                out.append(("unknown", path + (k,), f"unknown field {k!r}"))
-            continue
-        if v is None:
+            sub = _unknown(k, table, path, out, removed_ok)
+        if sub is None or v is None:
             continue
         if type(sub) is tuple:
-            shape, inner = sub
-            if shape == "list":
-                if type(v) is not list:
-                    out.append(("type", path + (k,), f"{k} must be a list"))
-                    continue
-                for i, item in enumerate(v):
-                    if type(item) is dict:
-                        _walk(item, inner, path + (k, i), out, removed_ok)
-                    elif item is not None:
-                        out.append(("type", path + (k, i), f"{k}[{i}] must be a mapping"))
-            else:
-                if type(v) is not dict:
-                    out.append(("type", path + (k,), f"{k} must be a mapping"))
-                else:
-                    _walk(v, inner, path + (k,), out, removed_ok)
+            _walk_nested(k, v, sub, path, out, removed_ok)
         elif sub == "meta":
             if type(v) is not dict:
                 out.append(("type", path + (k,), "metadata must be a mapping"))
         elif sub == DUR:
-            if type(v) is not str:
-                out.append(("type", path + (k,), f"{k} must be a duration string like '1h30m'"))
-            elif not _duration_ok(v):
-                out.append(("duration", path + (k,),
-                            f"{k}: {v!r} is not a Go duration (e.g. '1h30m', '90s', '0')"))
-            elif v.startswith("-") and (parse_duration(v) or 0) < 0:
-                out.append(("duration", path + (k,), f"{k}: {v!r} must not be negative"))
+            _check_duration(k, v, path, out)
         elif not _check_value(sub, v):
             out.append(("type", path + (k,), f"{k} must be {_TYPE_NAMES[sub]}, not "
                                              f"{type(v).__name__} {v!r}"[:160]))
+
+
+def _unknown(k, table, path, out, removed_ok):
+    """Report a field the table does not have; return the field it decodes as, if any. Inside a
+    PipelineRun's pipelineSpec the CRD keeps unknown fields and the webhook decodes with Go's
+    encoding/json, which matches names case-insensitively: `mountpath` is `mountPath` there."""
+    if path[:2] == ("spec", "pipelineSpec") and type(k) is str:
+        match = next((f for f in table if type(f) is str and f.lower() == k.lower()), None)
+        if match is not None:
+            out.append(("case", path + (k,), f"field {k!r} is decoded as {match!r} (Tekton matches "
+                                             f"field names case-insensitively here); write {match!r}"))
+            return table[match]
+    if not (removed_ok and k in REMOVED_FIELDS and _removed_here(k, table)):
+        out.append(("unknown", path + (k,), f"unknown field {k!r}"))
+    return None
+
+
+def _walk_nested(k, v, sub, path, out, removed_ok):
+    """A field holding a list of mappings or a mapping, checked against its table."""
+    shape, inner = sub
+    if shape != "list":
+        if type(v) is not dict:
+            out.append(("type", path + (k,), f"{k} must be a mapping"))
+        else:
+            _walk(v, inner, path + (k,), out, removed_ok)
+        return
+    if type(v) is not list:
+        out.append(("type", path + (k,), f"{k} must be a list"))
+        return
+    for i, item in enumerate(v):
+        if type(item) is dict:
+            _walk(item, inner, path + (k, i), out, removed_ok)
+        elif item is not None:
+            out.append(("type", path + (k, i), f"{k}[{i}] must be a mapping"))
+
+
+def _check_duration(k, v, path, out):
+    if type(v) is not str:
+        out.append(("type", path + (k,), f"{k} must be a duration string like '1h30m'"))
+    elif not _duration_ok(v):
+        out.append(("duration", path + (k,),
+                    f"{k}: {v!r} is not a Go duration (e.g. '1h30m', '90s', '0')"))
+    elif v.startswith("-") and (parse_duration(v) or 0) < 0:
+        # a pipeline task's timeout has no admission check: the run fails when it starts
+        pipeline_task = len(path) >= 2 and type(path[-1]) is int and path[-2] in ("tasks", "finally")
+        out.append(("task-timeout" if pipeline_task else "duration", path + (k,),
+                    f"{k}: {v!r} must not be negative"))
 
 
 _DURATION = re.compile(r"^[-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$")
@@ -236,7 +261,8 @@ def decode_problems(obj) -> list:
     embedded specs only the webhook catches it. Typical causes: `subpath` for `subPath`,
     `resources` for `computeResources` on a v1 step, `podTemplate` on a v1 PipelineRun (it moved
     to `taskRunTemplate.podTemplate`). Kubernetes core types (env, volumes, podTemplate contents)
-    are not checked field by field.""", fix="""Fix the spelling or move the field to where the
+    are not checked field by field. Inside a PipelineRun's `pipelineSpec` a name differing only in
+    case is accepted by Tekton (field-name-case warns).""", fix="""Fix the spelling or move the field to where the
     API version has it.""",
     bad="""
     apiVersion: tekton.dev/v1
@@ -256,6 +282,23 @@ def decode_problems(obj) -> list:
         - name: s
           image: alpine
           workingDir: /src
+    ---
+    # inside a PipelineRun's pipelineSpec Tekton decodes names case-insensitively
+    apiVersion: tekton.dev/v1
+    kind: PipelineRun
+    metadata: {name: r}
+    spec:
+      pipelineSpec:
+        tasks:
+          - name: a
+            taskSpec:
+              steps:
+                - name: s
+                  image: alpine
+                  workingdir: /src
+                  script: make
+                  volumeMounts: [{name: v, mountpath: /cache}]
+              volumes: [{name: v, emptyDir: {}}]
     """)
 def unknown_field(u):
     for what, path, msg in decode_problems(u.obj):
@@ -294,7 +337,8 @@ def field_type(u):
             yield path, msg
 
 
-@rule("duration-format", "error", "Object", tekton="DECODE-DURATION,STEP-TIMEOUT-NEGATIVE,TASKRUN-TIMEOUT,PIPELINERUN-TIMEOUTS-NONNEG",
+@rule("duration-format", "error", "Object", tekton="DECODE-DURATION,STEP-TIMEOUT-NEGATIVE,"
+                                                   "TASKRUN-TIMEOUT,PIPELINERUN-TIMEOUTS-NONNEG",
       doc="""`timeout` (steps, pipeline tasks, TaskRuns, taskRunSpecs) and
     `timeouts.{pipeline,tasks,finally}` are decoded with Go's time.ParseDuration: `1h30m`, `90s`
     and `0` parse; `1 hour`, `90` and `1d` do not, and the object is rejected. Negative
@@ -314,8 +358,74 @@ def field_type(u):
     spec:
       taskRef: {name: t}
       timeout: 24h
+    ---
+    # a negative pipeline-task timeout passes admission (pipeline-task-timeout-negative warns)
+    apiVersion: tekton.dev/v1
+    kind: Pipeline
+    metadata: {name: p}
+    spec:
+      tasks:
+        - {name: a, taskRef: {name: t}, timeout: -1h}
     """)
 def duration_format(u):
     for what, path, msg in decode_problems(u.obj):
         if what == "duration":
+            yield path, msg
+
+
+@rule("pipeline-task-timeout-negative", "warning", "Object", tekton="DECODE-DURATION",
+      doc="""A negative pipeline-task `timeout` is accepted on create (no admission rule checks
+    it), but the run fails when it reaches the task.""",
+      fix="Give the task a positive timeout, or `0` for none.",
+      bad="""
+    apiVersion: tekton.dev/v1
+    kind: Pipeline
+    metadata: {name: p}
+    spec:
+      tasks:
+        - {name: a, taskRef: {name: t}, timeout: -1h}
+    """, good="""
+    apiVersion: tekton.dev/v1
+    kind: Pipeline
+    metadata: {name: p}
+    spec:
+      tasks:
+        - {name: a, taskRef: {name: t}, timeout: 1h}
+    """)
+def task_timeout_negative(u):
+    for what, path, msg in decode_problems(u.obj):
+        if what == "task-timeout":
+            yield path, msg
+
+
+@rule("field-name-case", "warning", "Object", tekton="DECODE-UNKNOWN-FIELD",
+      doc="""Inside a PipelineRun's `pipelineSpec` the CRD keeps unknown fields and Tekton's
+    webhook decodes with Go's encoding/json, which matches field names case-insensitively: a
+    field differing from a known one only in case (`workingdir`, `mountpath`) is accepted and
+    used as the known field. Elsewhere the same spelling is an unknown-field error.""",
+      fix="Write the field as the API spells it.",
+      bad="""
+    apiVersion: tekton.dev/v1
+    kind: PipelineRun
+    metadata: {name: r}
+    spec:
+      pipelineSpec:
+        tasks:
+          - name: a
+            taskSpec:
+              steps: [{name: s, image: alpine, workingdir: /src, script: make}]
+    """, good="""
+    apiVersion: tekton.dev/v1
+    kind: PipelineRun
+    metadata: {name: r}
+    spec:
+      pipelineSpec:
+        tasks:
+          - name: a
+            taskSpec:
+              steps: [{name: s, image: alpine, workingDir: /src, script: make}]
+    """)
+def field_name_case(u):
+    for what, path, msg in decode_problems(u.obj):
+        if what == "case":
             yield path, msg

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from plumbing.dag import task_refs
 from plumbing.lint.model import d, dicts, l, nm
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.params import pipeline
 from plumbing.lint.rules.pipeline import all_tasks
-from plumbing.lint.vars import task_refs, walk_strings
+from plumbing.lint.vars import walk_strings
 
 MAX_COMBINATIONS = 256
 M = "tasks: [{name: a, taskRef: {name: t}, matrix: {params: [%s]}}]"
@@ -43,8 +44,12 @@ def combinations(u):
 @rule("matrix-param-duplicate", "error", "Pipeline", tekton="MATRIX-PARAM-DUP,MATRIX-PARAM-IN-BOTH",
       doc="""A param name appears once in matrix.params, once in each include entry, and not both
     in the task's params and its matrix.""", fix="Remove the duplicate.",
-      bad="apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  tasks:\n    - name: a\n      taskRef: {name: t}\n      params: [{name: x, value: '1'}]\n      matrix: {params: [{name: x, value: ['1', '2']}]}\n",
-      good="apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  tasks:\n    - name: a\n      taskRef: {name: t}\n      params: [{name: y, value: '1'}]\n      matrix: {params: [{name: x, value: ['1', '2']}]}\n")
+      bad="apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  tasks:\n    - name: a\n"
+          "      taskRef: {name: t}\n      params: [{name: x, value: '1'}]\n"
+          "      matrix: {params: [{name: x, value: ['1', '2']}]}\n",
+      good="apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  tasks:\n    - name: a\n"
+           "      taskRef: {name: t}\n      params: [{name: y, value: '1'}]\n"
+           "      matrix: {params: [{name: x, value: ['1', '2']}]}\n")
 def param_dup(u):
     for path, t in all_tasks(u):
         m = t.get("matrix")
@@ -72,8 +77,12 @@ def param_dup(u):
     consume them whole, as `$(tasks.<t>.results.<r>[*])`; and a consumed result must be declared
     a string (checked when the matrixed task's spec is inline).""",
       fix="Use $(tasks.<t>.results.<r>[*]) and declare the receiving param as an array.",
-      bad="apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  tasks:\n    - {name: a, taskRef: {name: t}, matrix: {params: [{name: x, value: ['1']}]}}\n    - {name: b, taskRef: {name: t}, params: [{name: r, value: $(tasks.a.results.out)}]}\n",
-      good="apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  tasks:\n    - {name: a, taskRef: {name: t}, matrix: {params: [{name: x, value: ['1']}]}}\n    - {name: b, taskRef: {name: t}, params: [{name: r, value: '$(tasks.a.results.out[*])'}]}\n")
+      bad="apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  tasks:\n"
+          "    - {name: a, taskRef: {name: t}, matrix: {params: [{name: x, value: ['1']}]}}\n"
+          "    - {name: b, taskRef: {name: t}, params: [{name: r, value: $(tasks.a.results.out)}]}\n",
+      good="apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  tasks:\n"
+           "    - {name: a, taskRef: {name: t}, matrix: {params: [{name: x, value: ['1']}]}}\n"
+           "    - {name: b, taskRef: {name: t}, params: [{name: r, value: '$(tasks.a.results.out[*])'}]}\n")
 def result_consume(u):
     matrixed = {nm(t) for _, t in all_tasks(u) if d(t.get("matrix"))}
     if not matrixed:

@@ -183,13 +183,30 @@ def _compute_refs(u):
             for r in param_refs(text)]
 
 
-@rule("task-param-undeclared", "error", ("Task", "StepAction"), tekton="TASK-PARAM-UNDEFINED,PIPELINE-TASK-SPEC-VALID,TASKRUN-INLINE-PARAMS,PIPELINERUN-INLINE-PARAMS", doc="""Every
+@rule("task-param-undeclared", "error", ("Task", "StepAction"),
+      tekton="TASK-PARAM-UNDEFINED,PIPELINE-TASK-SPEC-VALID,TASKRUN-INLINE-PARAMS,PIPELINERUN-INLINE-PARAMS", doc="""Every
     `$(params.<name>)` (also `[0]`, `[*]`, `.key` and bracket forms) in a step's name, image,
     workingDir, script, command, args, env value, volumeMounts or onError must name a declared
-    param (for an embedded taskSpec, also the Pipeline's or run's params). Tekton rejects the Task
-    otherwise; other places are covered by param-undeclared-unchecked.""",
+    param (for an embedded taskSpec, also the Pipeline's or run's params and the params the
+    pipeline task passes, matrix params included, as Tekton's appendPipelineTaskParams adds
+    them; in tasks and finally alike). Tekton rejects the Task otherwise; other places are
+    covered by param-undeclared-unchecked.""",
       fix="Declare the param under spec.params, or fix the name.",
-      bad=task("params: [{name: url}]\n" + STEP % "uri"), good=task("params: [{name: url}]\n" + STEP % "url"))
+      bad=task("params: [{name: url}]\n" + STEP % "uri"),
+      good=task("params: [{name: url}]\n" + STEP % "url") + "---\n" + pipeline("""
+tasks:
+  - name: build
+    params: [{name: msg, value: hi}]
+    matrix:
+      params: [{name: os, value: [linux, darwin]}]
+    taskSpec:
+      steps: [{name: s, image: alpine, script: 'echo $(params.msg) $(params.os)'}]
+finally:
+  - name: report
+    params: [{name: msg, value: done}]
+    taskSpec:
+      steps: [{name: s, image: alpine, script: 'echo $(params.msg)'}]
+"""))
 def task_param_undeclared(u):
     for path, _, _, r, types in _refs(u):
         if r.error is None and r.name not in types:
@@ -203,7 +220,7 @@ def task_param_undeclared(u):
       bad=task("params: [{name: a.b.c}]\n" + STEP % "a.b.c"),
       good=task("params: [{name: a.b.c}]\nsteps: [{name: s, image: alpine, script: \"echo $(params['a.b.c'])\"}]"))
 def task_param_syntax(u):
-    for path, _, _, r, types in _refs(u):
+    for path, _, _, r, _types in _refs(u):
         if r.error:
             yield path, f"$({r.expr}): {r.error}"
 
@@ -241,7 +258,8 @@ def task_param_object_whole(u):
     anywhere.""", fix="""Put `$(params.a[*])` alone in an args item and read the arguments in the
     script ("$@"), or use `$(params.a[0])`.""",
       bad=task("params: [{name: a, type: array}]\n" + STEP % "a[*]"),
-      good=task("params: [{name: a, type: array}]\nsteps: [{name: s, image: alpine, args: ['$(params.a[*])'], script: 'echo \"$@\"'}]"))
+      good=task("params: [{name: a, type: array}]\n"
+                "steps: [{name: s, image: alpine, args: ['$(params.a[*])'], script: 'echo \"$@\"'}]"))
 def task_param_array(u):
     for path, text, item, r, types in _refs(u):
         if r.error or types.get(r.name) != "array" or r.key is not None:
@@ -279,8 +297,10 @@ def task_context(u):
     workspaces, results, env valueFrom, step when). Tekton accepts the Task, but the text is left
     unsubstituted (or fails) at run time.""", stricter="""Tekton does not check these places at
     all (quirk 2 of the reference table).""", fix="Declare the param or fix its name.",
-      bad=task("params: [{name: key}]\nsteps:\n  - name: s\n    image: alpine\n    env: [{name: K, valueFrom: {secretKeyRef: {name: s, key: $(params.kee)}}}]"),
-      good=task("params: [{name: key}]\nsteps:\n  - name: s\n    image: alpine\n    env: [{name: K, valueFrom: {secretKeyRef: {name: s, key: $(params.key)}}}]"))
+      bad=task("params: [{name: key}]\nsteps:\n  - name: s\n    image: alpine\n"
+               "    env: [{name: K, valueFrom: {secretKeyRef: {name: s, key: $(params.kee)}}}]"),
+      good=task("params: [{name: key}]\nsteps:\n  - name: s\n    image: alpine\n"
+                "    env: [{name: K, valueFrom: {secretKeyRef: {name: s, key: $(params.key)}}}]"))
 def param_unchecked(u):
     types = None
     checked = None

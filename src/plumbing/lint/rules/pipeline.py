@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from plumbing.dag import LINT_PARTS, PipelineDag, stuck, task_refs
 from plumbing.lint.model import d, dicts, l, nm, repeated, s
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.params import pipeline
 from plumbing.lint.rules.steps import DNS1123_LABEL
-from plumbing.lint.vars import PREFIX_SHAPED, exprs, param_refs, task_refs, walk_strings
+from plumbing.lint.vars import PREFIX_SHAPED, exprs, param_refs, walk_strings
 
 P = ("Pipeline",)
 KNOWN_PREFIXES = ("params", "tasks", "finally", "context", "workspaces", "results")
@@ -46,22 +47,16 @@ def value_strings(t):
             yield ("when", j, "cel"), w["cel"], False
 
 
-def dep_strings(t):
-    """Strings whose result references make a dependency (params, matrix, when, inline spec)."""
-    for path, text, _ in value_strings(t):
-        yield path, text
-    ts = t.get("taskSpec")
-    if type(ts) is dict:
-        for key in ("steps", "sidecars"):
-            yield from walk_strings(ts.get(key), ("taskSpec", key))
+def dag(u) -> PipelineDag:
+    """The pipeline's DAG model (plumbing.dag), built once per unit."""
+    return u.cached("dag", lambda u: PipelineDag(u.spec))
 
 
 def task_ref_uses(u):
     """(task path, sub path, TaskRef) for every task reference in tasks' and finally tasks'
     params, matrix, when and inline steps/sidecars (shared by the DAG and result rules)."""
     return u.cached("task_ref_uses", lambda u: [
-        (path, sub, r) for path, t in all_tasks(u) for sub, text in dep_strings(t)
-        if "$(tasks." in text or "$(finally." in text for r in task_refs(text)])
+        ((n.section, n.index), r.path, r.ref) for n in dag(u).nodes for r in n.refs_in(LINT_PARTS)])
 
 
 @rule("pipeline-spec-empty", "error", P, tekton="PIPELINE-SPEC-EMPTY,FINALLY-REQUIRES-TASKS",
@@ -116,7 +111,8 @@ def ref_or_spec(u):
 @rule("pipeline-task-embedded-kind", "error", P, tekton="PIPELINE-TASK-EMBEDDED-APIVERSION-KIND,PIPELINE-CUSTOM-TASK",
       doc="""An embedded taskSpec with steps must not set apiVersion or kind; and a custom task
     (taskRef or taskSpec with a kind other than Task, or with an apiVersion) needs both kind and an
-    apiVersion of the form group/version.""", fix="Remove apiVersion/kind from the taskSpec, or complete the custom task reference.",
+    apiVersion of the form group/version.""",
+      fix="Remove apiVersion/kind from the taskSpec, or complete the custom task reference.",
       bad=pipeline("tasks: [{name: a, taskRef: {apiVersion: example.dev/v1, name: x}}]"),
       good=pipeline("tasks: [{name: a, taskRef: {apiVersion: example.dev/v1, kind: Wait, name: x}}]"))
 def embedded_kind(u):
@@ -192,8 +188,10 @@ def pipeline_param_undeclared(u):
     or object Pipeline param (`$(params.a[*])`) may only be a param value on its own, not part of
     a longer string or a when input; `$(params.obj.key)` must name a declared key; dot notation
     takes at most two components.""", fix="Pass the whole value on its own, or one element or key.",
-      bad=pipeline("params: [{name: a, type: array}]\ntasks: [{name: x, taskRef: {name: t}, params: [{name: u, value: 'go $(params.a[*])'}]}]"),
-      good=pipeline("params: [{name: a, type: array}]\ntasks: [{name: x, taskRef: {name: t}, params: [{name: u, value: '$(params.a[*])'}]}]"))
+      bad=pipeline("params: [{name: a, type: array}]\n"
+                   "tasks: [{name: x, taskRef: {name: t}, params: [{name: u, value: 'go $(params.a[*])'}]}]"),
+      good=pipeline("params: [{name: a, type: array}]\n"
+                    "tasks: [{name: x, taskRef: {name: t}, params: [{name: u, value: '$(params.a[*])'}]}]"))
 def pipeline_param_usage(u):
     declared = u.params()
     for path, text, iso, r, types in _param_uses(u):
@@ -257,8 +255,10 @@ def pipeline_context(u):
       doc="""Execution status (`$(tasks.<t>.status)`, `$(tasks.<t>.reason)`, `$(tasks.status)`) is
     only available to finally tasks, and must name a task in `tasks`.""",
       fix="Move the task that needs the status into finally.",
-      bad=pipeline("tasks:\n  - {name: a, taskRef: {name: t}}\n  - {name: b, taskRef: {name: t}, params: [{name: s, value: $(tasks.a.status)}]}"),
-      good=pipeline("tasks: [{name: a, taskRef: {name: t}}]\nfinally: [{name: b, taskRef: {name: t}, params: [{name: s, value: $(tasks.a.status)}]}]"))
+      bad=pipeline("tasks:\n  - {name: a, taskRef: {name: t}}\n"
+                   "  - {name: b, taskRef: {name: t}, params: [{name: s, value: $(tasks.a.status)}]}"),
+      good=pipeline("tasks: [{name: a, taskRef: {name: t}}]\n"
+                    "finally: [{name: b, taskRef: {name: t}, params: [{name: s, value: $(tasks.a.status)}]}]"))
 def status_ref(u):
     dag = names(u, "tasks")
     for path, t in all_tasks(u):
@@ -300,24 +300,8 @@ def result_value(u):
             yield ("results", i, "value"), "a pipeline result value must reference a task result"
 
 
-def _deps(u):
-    """task name -> [(dep, path, how)] from runAfter and result references."""
-    out = {}
-    index = {}
-    for i, t in dicts(u.spec, "tasks"):
-        n = nm(t) or f"#{i}"
-        index[("tasks", i)] = n
-        deps = out.setdefault(n, [])
-        for k, a in enumerate(l(t.get("runAfter"))):
-            if type(a) is str:
-                deps.append((a, ("tasks", i, "runAfter", k), "runAfter"))
-    for path, sub, r in task_ref_uses(u):
-        if path[0] == "tasks" and r.what == "results":
-            out[index[path]].append((r.task if r.scope == "tasks" else None, path + sub, r))
-    return out
-
-
-@rule("dag-task-missing", "error", P, tekton="DAG-RUNAFTER-MISSING,DAG-RESULT-REF-MISSING-TASK,FINALLY-RESULT-REF,PIPELINE-RESULT-REF-TO-CHILD-PIPELINE",
+@rule("dag-task-missing", "error", P, tekton="DAG-RUNAFTER-MISSING,DAG-RESULT-REF-MISSING-TASK,"
+                                             "FINALLY-RESULT-REF,PIPELINE-RESULT-REF-TO-CHILD-PIPELINE",
       doc="""runAfter entries and `$(tasks.<t>.results.<r>)` references must name a task in
     `tasks` (a finally task is 'not present' for the DAG, and finally tasks may not use each
     other's results); and results of a pipeline task that runs a child pipeline (pipelineRef or
@@ -351,27 +335,14 @@ def dag_missing(u):
       bad=pipeline("tasks:\n  - {name: a, taskRef: {name: t}, runAfter: [b]}\n  - {name: b, taskRef: {name: t}, runAfter: [a]}"),
       good=pipeline("tasks:\n  - {name: a, taskRef: {name: t}}\n  - {name: b, taskRef: {name: t}, runAfter: [a]}"))
 def dag_cycle(u):
-    deps = _deps(u)
-    graph = {n: {x[0] for x in ds if x[0] in deps} for n, ds in deps.items()}
-    # Kahn's algorithm: whatever cannot be ordered is on or behind a cycle
-    indeg = {n: len(v) for n, v in graph.items()}
-    users = {n: [] for n in graph}
-    for n, v in graph.items():
-        for x in v:
-            users[x].append(n)
-    ready = [n for n, k in indeg.items() if k == 0]
-    while ready:
-        n = ready.pop()
-        for m in users[n]:
-            indeg[m] -= 1
-            if indeg[m] == 0:
-                ready.append(m)
-    stuck = [n for n, k in indeg.items() if k > 0]
-    if not stuck:
+    deps = dag(u).deps(LINT_PARTS)
+    graph = {n: {x for x in ds if x in deps} for n, ds in deps.items()}
+    blocked = stuck(graph)  # whatever cannot be ordered is on or behind a cycle
+    if not blocked:
         return
     index = {nm(t): i for i, t in dicts(u.spec, "tasks")}
-    for n in stuck:
-        on_cycle = [x for x in graph[n] if x in stuck]
+    for n in blocked:
+        on_cycle = [x for x in graph[n] if x in blocked]
         if on_cycle and n in index:
             yield ("tasks", index[n], "name"), f"cycle detected; task {n!r} depends on " \
                                                f"{sorted(on_cycle)[0]!r}"

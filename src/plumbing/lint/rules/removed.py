@@ -134,6 +134,13 @@ def _refs(spec, base=("spec",)):
               - {name: kind, value: task}
               - {name: name, value: git-clone}
               - {name: namespace, value: tekton-tasks}
+    ---
+    # a TaskRun's taskRef kind is not checked on admission (taskrun-cluster-task warns)
+    apiVersion: tekton.dev/v1
+    kind: TaskRun
+    metadata: {name: r}
+    spec:
+      taskRef: {name: git-clone, kind: ClusterTask}
     """)
 def cluster_task(u):
     if u.obj.kind == "ClusterTask":
@@ -141,9 +148,39 @@ def cluster_task(u):
                           "resolver")
         return
     for path, ref in _refs(d(u.spec.get("spec"))):
-        if ref.get("kind") == "ClusterTask":
+        if ref.get("kind") == "ClusterTask" and not _taskrun_ref(u, path):
             yield path + ("kind",), ("ClusterTask was removed; use the cluster resolver "
                                      "(resolver: cluster) or a namespaced Task")
+
+
+def _taskrun_ref(u, path) -> bool:
+    """A TaskRun's own taskRef: no admission rule checks its kind (taskrun-cluster-task)."""
+    return u.obj.kind == "TaskRun" and path == ("spec", "taskRef")
+
+
+@rule("taskrun-cluster-task", "warning", ALL, doc="""A TaskRun's
+    `taskRef` with `kind: ClusterTask` passes admission (no rule checks the kind there), but
+    Tekton v1.x serves no ClusterTask, so the run fails when it resolves the reference.""",
+      fix="""Reference the Task with the cluster resolver (`resolver: cluster`), or use a
+    namespaced Task.""",
+      bad="""
+    apiVersion: tekton.dev/v1
+    kind: TaskRun
+    metadata: {name: r}
+    spec:
+      taskRef: {name: git-clone, kind: ClusterTask}
+    """, good="""
+    apiVersion: tekton.dev/v1
+    kind: TaskRun
+    metadata: {name: r}
+    spec:
+      taskRef: {name: git-clone}
+    """)
+def taskrun_cluster_task(u):
+    ref = d(d(u.spec.get("spec")).get("taskRef"))
+    if u.obj.kind == "TaskRun" and ref.get("kind") == "ClusterTask":
+        yield ("spec", "taskRef", "kind"), "ClusterTask was removed: this run will fail when it " \
+                                           "resolves its taskRef; use the cluster resolver or a namespaced Task"
 
 
 @rule("removed-bundle", "error", ALL, tekton="B1-BUNDLE-DISALLOWED", doc="""`bundle` in a v1beta1

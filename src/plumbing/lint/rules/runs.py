@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from plumbing.dag import task_refs
 from plumbing.lint.model import d, dicts, nm, repeated
 from plumbing.lint.registry import rule
 from plumbing.lint.rules.decode import parse_duration
-from plumbing.lint.vars import task_refs, walk_strings
+from plumbing.lint.vars import walk_strings
 
 R = ("TaskRun", "PipelineRun")
 
@@ -106,7 +107,8 @@ def param_result_ref(u):
                 yield sub, "PipelineRun params cannot reference task results"
 
 
-@rule("pipelinerun-timeouts", "error", "PipelineRun", tekton="PIPELINERUN-TIMEOUTS-BOUNDS,PIPELINERUN-TASKRUNSPEC-TIMEOUT,B1-PR-TIMEOUT-VS-TIMEOUTS",
+@rule("pipelinerun-timeouts", "error", "PipelineRun", tekton="PIPELINERUN-TIMEOUTS-BOUNDS,"
+                                                             "PIPELINERUN-TASKRUNSPEC-TIMEOUT,B1-PR-TIMEOUT-VS-TIMEOUTS",
       doc="""With P = timeouts.pipeline (60m when omitted) and P not 0: timeouts.tasks and
     timeouts.finally must each be at most P, together at most P, and not 0; a taskRunSpecs timeout
     must not exceed timeouts.tasks (else P). In v1beta1, spec.timeout and spec.timeouts exclude
@@ -119,20 +121,28 @@ def timeouts(u):
     t = d(u.spec.get("timeouts"))
     raw_p = t.get("pipeline")
     p = parse_duration(raw_p) if raw_p is not None else 3600.0
-    tasks = parse_duration(t.get("tasks")) if t.get("tasks") is not None else None
-    fin = parse_duration(t.get("finally")) if t.get("finally") is not None else None
+    tasks, fin = _duration_of(t, "tasks"), _duration_of(t, "finally")
     if p is not None and p > 0:
-        for key, v in (("tasks", tasks), ("finally", fin)):
-            if v is None:
-                continue
-            if v == 0:
-                yield ("timeouts", key), f"timeouts.{key} cannot be 0 (no timeout) when the pipeline has a timeout"
-            elif v > p:
-                yield ("timeouts", key), f"timeouts.{key} ({t.get(key)}) exceeds timeouts.pipeline ({raw_p or '60m'})"
-        if tasks is not None and fin is not None and tasks + fin > p and tasks <= p and fin <= p:
-            yield ("timeouts",), "timeouts.tasks + timeouts.finally exceeds timeouts.pipeline"
+        yield from _within_pipeline(t, p, raw_p, tasks, fin)
     bound = tasks if tasks is not None else p
     for j, trs in dicts(u.spec, "taskRunSpecs"):
-        v = parse_duration(trs.get("timeout")) if trs.get("timeout") is not None else None
+        v = _duration_of(trs, "timeout")
         if v is not None and bound and v > bound:
             yield ("taskRunSpecs", j, "timeout"), "taskRunSpecs timeout exceeds the pipeline's task timeout"
+
+
+def _duration_of(m: dict, key: str):
+    return parse_duration(m.get(key)) if m.get(key) is not None else None
+
+
+def _within_pipeline(t: dict, p: float, raw_p, tasks, fin):
+    """timeouts.tasks and timeouts.finally against a non-zero timeouts.pipeline."""
+    for key, v in (("tasks", tasks), ("finally", fin)):
+        if v is None:
+            continue
+        if v == 0:
+            yield ("timeouts", key), f"timeouts.{key} cannot be 0 (no timeout) when the pipeline has a timeout"
+        elif v > p:
+            yield ("timeouts", key), f"timeouts.{key} ({t.get(key)}) exceeds timeouts.pipeline ({raw_p or '60m'})"
+    if tasks is not None and fin is not None and tasks + fin > p and tasks <= p and fin <= p:
+        yield ("timeouts",), "timeouts.tasks + timeouts.finally exceeds timeouts.pipeline"

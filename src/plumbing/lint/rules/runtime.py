@@ -61,8 +61,10 @@ def step_specs_unknown(u):
     coschedule=workspaces, a TaskRun may bind at most one persistentVolumeClaim or
     volumeClaimTemplate workspace (its pod can only be placed with one volume).""",
       fix="Share one volume through subPath, or use emptyDir for scratch space.",
-      bad=run("TaskRun", "taskRef: {name: t}\nworkspaces:\n  - {name: a, persistentVolumeClaim: {claimName: x}}\n  - {name: b, persistentVolumeClaim: {claimName: y}}"),
-      good=run("TaskRun", "taskRef: {name: t}\nworkspaces:\n  - {name: a, persistentVolumeClaim: {claimName: x}}\n  - {name: b, emptyDir: {}}"))
+      bad=run("TaskRun", "taskRef: {name: t}\nworkspaces:\n  - {name: a, persistentVolumeClaim: {claimName: x}}\n"
+                         "  - {name: b, persistentVolumeClaim: {claimName: y}}"),
+      good=run("TaskRun", "taskRef: {name: t}\nworkspaces:\n  - {name: a, persistentVolumeClaim: {claimName: x}}\n"
+                          "  - {name: b, emptyDir: {}}"))
 def one_pvc(u):
     pvcs = [(j, b) for j, b in dicts(u.spec, "workspaces")
             if b.get("persistentVolumeClaim") is not None or b.get("volumeClaimTemplate") is not None]
@@ -100,8 +102,10 @@ def array_index(u):
     requires (not optional); the run fails when the optional workspace is left out. Checked for
     inline taskSpecs and Tasks in the linted set.""",
       fix="Make the Pipeline workspace required, or the Task's workspace optional.",
-      bad=pipeline("workspaces: [{name: w, optional: true}]\ntasks:\n  - name: a\n    workspaces: [{name: src, workspace: w}]\n    taskSpec:\n      workspaces: [{name: src}]\n      steps: [{name: s, image: alpine}]"),
-      good=pipeline("workspaces: [{name: w, optional: true}]\ntasks:\n  - name: a\n    workspaces: [{name: src, workspace: w}]\n    taskSpec:\n      workspaces: [{name: src, optional: true}]\n      steps: [{name: s, image: alpine}]"))
+      bad=pipeline("workspaces: [{name: w, optional: true}]\ntasks:\n  - name: a\n    workspaces: [{name: src, workspace: w}]\n"
+                   "    taskSpec:\n      workspaces: [{name: src}]\n      steps: [{name: s, image: alpine}]"),
+      good=pipeline("workspaces: [{name: w, optional: true}]\ntasks:\n  - name: a\n    workspaces: [{name: src, workspace: w}]\n"
+                    "    taskSpec:\n      workspaces: [{name: src, optional: true}]\n      steps: [{name: s, image: alpine}]"))
 def optional_mismatch(u):
     optional = {nm(w) for _, w in dicts(u.spec, "workspaces") if w.get("optional") is True}
     if not optional:
@@ -127,8 +131,12 @@ def optional_mismatch(u):
       doc="""A step that uses a StepAction in the linted set must pass every StepAction param
     without a default, and no param the StepAction does not declare.""",
       fix="Pass the StepAction's params exactly.",
-      bad="apiVersion: tekton.dev/v1beta1\nkind: StepAction\nmetadata: {name: act}\nspec:\n  params: [{name: url}]\n  image: alpine\n  script: echo $(params.url)\n---\n" + task("steps: [{name: s, ref: {name: act}, params: [{name: uri, value: x}]}]"),
-      good="apiVersion: tekton.dev/v1beta1\nkind: StepAction\nmetadata: {name: act}\nspec:\n  params: [{name: url}]\n  image: alpine\n  script: echo $(params.url)\n---\n" + task("steps: [{name: s, ref: {name: act}, params: [{name: url, value: x}]}]"))
+      bad="apiVersion: tekton.dev/v1beta1\nkind: StepAction\nmetadata: {name: act}\nspec:\n  params: [{name: url}]\n"
+          "  image: alpine\n  script: echo $(params.url)\n---\n"
+          + task("steps: [{name: s, ref: {name: act}, params: [{name: uri, value: x}]}]"),
+      good="apiVersion: tekton.dev/v1beta1\nkind: StepAction\nmetadata: {name: act}\nspec:\n  params: [{name: url}]\n"
+           "  image: alpine\n  script: echo $(params.url)\n---\n"
+           + task("steps: [{name: s, ref: {name: act}, params: [{name: url, value: x}]}]"))
 def stepaction_params(u):
     if u.lintset is None:
         return

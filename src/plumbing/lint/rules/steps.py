@@ -125,8 +125,7 @@ def step_on_error(u):
 
 
 def _mount_lists(u):
-    for path, st in steps(u):
-        yield path, st
+    yield from steps(u)
     tmpl = u.spec.get("stepTemplate")
     if type(tmpl) is dict:
         yield ("stepTemplate",), tmpl
@@ -138,8 +137,10 @@ def _mount_lists(u):
       tekton="STEP-VOLUMEMOUNT-RESERVED-PATH,STEP-VOLUMEMOUNT-RESERVED-NAME", doc="""Tekton owns
     /tekton/ (except /tekton/home) and volume names starting with `tekton-internal-`; a step
     mounting there is rejected.""", fix="Mount somewhere else, e.g. /workspace/<name>.",
-      bad=task("steps: [{name: s, image: alpine, volumeMounts: [{name: v, mountPath: /tekton/results}]}]\nvolumes: [{name: v, emptyDir: {}}]"),
-      good=task("steps: [{name: s, image: alpine, volumeMounts: [{name: v, mountPath: /cache}]}]\nvolumes: [{name: v, emptyDir: {}}]"))
+      bad=task("steps: [{name: s, image: alpine, volumeMounts: [{name: v, mountPath: /tekton/results}]}]\n"
+               "volumes: [{name: v, emptyDir: {}}]"),
+      good=task("steps: [{name: s, image: alpine, volumeMounts: [{name: v, mountPath: /cache}]}]\n"
+                "volumes: [{name: v, emptyDir: {}}]"))
 def volume_mount_reserved(u):
     for path, st in _mount_lists(u):
         if path[0] == "sidecars":
@@ -166,8 +167,10 @@ _NO_STEP_RESULT_FIELDS = ("name", "image", "script", "imagePullPolicy", "working
     later step; in name, image, script, imagePullPolicy, workingDir, envFrom, volumeMounts or
     volumeDevices it is rejected.""", fix="""Pass the value through an env variable and use that
     in the script.""",
-      bad=task("steps:\n  - {name: a, image: alpine, results: [{name: r}], script: echo}\n  - {name: b, image: alpine, script: 'echo $(steps.a.results.r)'}"),
-      good=task("steps:\n  - {name: a, image: alpine, results: [{name: r}], script: echo}\n  - name: b\n    image: alpine\n    env: [{name: R, value: $(steps.a.results.r)}]\n    script: echo $R"))
+      bad=task("steps:\n  - {name: a, image: alpine, results: [{name: r}], script: echo}\n"
+               "  - {name: b, image: alpine, script: 'echo $(steps.a.results.r)'}"),
+      good=task("steps:\n  - {name: a, image: alpine, results: [{name: r}], script: echo}\n  - name: b\n    image: alpine\n"
+                "    env: [{name: R, value: $(steps.a.results.r)}]\n    script: echo $R"))
 def step_result_placement(u):
     for path, st in steps(u):
         for k in _NO_STEP_RESULT_FIELDS:

@@ -89,8 +89,10 @@ def pipeline_ws(u):
     For a PipelineRun's inline pipelineSpec, the run's own workspace bindings count as declared
     (they propagate), as Tekton's v1beta1 check does.""",
       fix="Declare the workspace in spec.workspaces, or fix the name.",
-      bad=pipeline("workspaces: [{name: shared}]\ntasks: [{name: a, taskRef: {name: t}, workspaces: [{name: source, workspace: shraed}]}]"),
-      good=pipeline("workspaces: [{name: shared}]\ntasks: [{name: a, taskRef: {name: t}, workspaces: [{name: source, workspace: shared}]}]"))
+      bad=pipeline("workspaces: [{name: shared}]\n"
+                   "tasks: [{name: a, taskRef: {name: t}, workspaces: [{name: source, workspace: shraed}]}]"),
+      good=pipeline("workspaces: [{name: shared}]\n"
+                    "tasks: [{name: a, taskRef: {name: t}, workspaces: [{name: source, workspace: shared}]}]"))
 def task_ws_binding(u):
     declared = {nm(w) for _, w in dicts(u.spec, "workspaces")}
     if u.embedded:
