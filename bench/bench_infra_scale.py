@@ -18,9 +18,10 @@ from timing import ROOT, alternate, bench_env, report
 sys.path.insert(0, str(ROOT / "tests" / "infra"))
 from orgs import write_org  # noqa: E402  (the generator the isolation tests use)
 
+# What the dogfooding plan imports: GKE, buckets, IAM, the Kubernetes kinds, the GitHub organisation.
 IMPORTS = ("import pulumi, pulumi_gcp.container, pulumi_gcp.storage, pulumi_gcp.projects, "
            "pulumi_gcp.serviceaccount, pulumi_kubernetes.core.v1, pulumi_kubernetes.batch.v1, "
-           "pulumi_kubernetes.rbac.v1")
+           "pulumi_kubernetes.rbac.v1, pulumi_github")
 TARGET = 3.0
 
 
