@@ -30,7 +30,9 @@ def compose(root: Path | None = None) -> dict:
     settings = settings_mod.read()
     identities = model.identities(repo, images, jobs)
     scheduled = model.scheduled_jobs(repo, images, jobs)
-    plumbing_image = repo.org.tool_images["plumbing"]
+    # The digest the deploy pipeline built for this commit, never the hand-pinned tag (docs/cd.md).
+    from plumbing.inventory.stack import deployed_image
+    plumbing_image = deployed_image(settings)
     github = load_github(repo) if settings.github_org else None
 
     from infra.cluster import Cluster  # pulumi_gcp is imported only when needed
@@ -56,6 +58,8 @@ def compose(root: Path | None = None) -> dict:
         from infra.post_release_test import PostReleaseTests
 
         PostReleaseTests("post-release-tests", repo=repo, namespace=access.namespaces["test"], opts=k8s_opts)
+    from infra.deployer import Deployer
+    Deployer("deployer", repo=repo, settings=settings, image=plumbing_image, opts=k8s_opts)
     by_kind = {kind: [j for j in scheduled if j.kind == kind] for kind in ("nightly", "image", "job")}
     after_access = pulumi.ResourceOptions(providers=[cluster.provider], depends_on=list(access.service_accounts.values()))
     Nightlies("nightlies", jobs=by_kind["nightly"], image=plumbing_image, namespaces=access.namespaces,

@@ -303,10 +303,12 @@ def test_main_only_composes_and_runs_under_mocks():
 
     text = (ROOT / "infra" / "__main__.py").read_text()
     assert "compose()" in text and "Resource(" not in text and "k8s." not in text
-    cfg = {"plumbing:target": "existing", "plumbing:kubeContext": "kind-x", **SECRETS}
+    cfg = {"plumbing:target": "existing", "plumbing:kubeContext": "kind-x", **SECRETS,
+           "plumbing:plumbingImage": "ghcr.io/tektoncd/plumbing/plumbing@sha256:" + "1" * 64}
     inv = inventory(run_under_mocks(lambda: runpy.run_path(str(ROOT / "infra"), run_name="__main__"),
                                     cfg, list(SECRETS)))
     tokens = {r["type"] for r in inv if r["type"].startswith("plumbing:infra:")}
     assert tokens == {"plumbing:infra:Cluster", "plumbing:infra:Access", "plumbing:infra:Secrets",
                       "plumbing:infra:Tekton", "plumbing:infra:Nightlies", "plumbing:infra:ImageBuilds",
-                      "plumbing:infra:ScheduledJobs", "plumbing:infra:PostReleaseTests"}
+                      "plumbing:infra:ScheduledJobs", "plumbing:infra:PostReleaseTests",
+                      "plumbing:infra:Deployer"}

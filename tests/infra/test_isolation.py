@@ -67,8 +67,9 @@ def _expected_counts(projects: int, nightlies: int) -> dict:
     return {"namespaces": 2 * projects,
             "project accounts": 2 * projects + nightlies,         # a runner per mode, a launcher per nightly
             "push secrets": 2 * projects,
-            # create + replace per runner; the dashboard job; the post-release tester's verdicts (2 buckets)
-            "conditioned writes": 2 * 2 * projects + 1 + 2,
+            # create + replace per runner; the dashboard job; the post-release tester's verdicts (2 buckets);
+            # and the deployer's records under deploys/<stack>/ of the logs bucket
+            "conditioned writes": 2 * 2 * projects + 1 + 2 + 1,
             "nightly cronjobs": nightlies}
 
 
@@ -83,8 +84,9 @@ def test_thirty_projects_counts_policies_and_coverage(big):
     inv, root = big
     assert _counts(inv) == _expected_counts(SCALE, SCALE)
     assert policy.check(inv) == []
-    repo = load_repo(root)
-    assert policy.coverage(inv, model.scheduled_jobs(repo, load_images(repo), load_jobs(repo))) == []
+    from plumbing.inventory.commands import expected_jobs
+
+    assert policy.coverage(inv, expected_jobs(root, "dogfooding")) == []
     # every project runs its nightly from its own namespace, as its own launcher
     for r in of_type(inv, "batch/v1:CronJob"):
         meta = r["inputs"]["metadata"]

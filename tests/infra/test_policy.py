@@ -9,24 +9,24 @@ import pytest
 
 from plumbing.ci_images import load_images
 from plumbing.config import load_repo
-from plumbing.cronjobs import load_jobs
-from plumbing.inventory import desired as model
 from plumbing.inventory import policies as policy
 
 from .conftest import ROOT, named, of_type
 
 
-def expected():
-    repo = load_repo(ROOT)
-    return model.scheduled_jobs(repo, load_images(repo), load_jobs(repo))
+def expected(stack="dogfooding"):
+    """Every CronJob the stack must declare: nightlies, image builds, jobs and the deployer's."""
+    from plumbing.inventory.commands import expected_jobs
+
+    return expected_jobs(ROOT, stack)
 
 
 def test_every_policy_holds_for_each_stack(inventory, stack):
     assert policy.check(inventory) == [], stack
 
 
-def test_one_cronjob_per_nightly_project_image_and_job(inventory):
-    assert policy.coverage(inventory, expected()) == []
+def test_one_cronjob_per_nightly_project_image_and_job(inventory, stack):
+    assert policy.coverage(inventory, expected(stack)) == []
     repo = load_repo(ROOT)
     nightly = sorted(n for n, p in repo.projects.items() if p.has_nightly)
     names = sorted(r["inputs"]["metadata"]["name"] for r in of_type(inventory, "batch/v1:CronJob"))
@@ -158,6 +158,25 @@ BAD = {
     "bucket-settings": [
         ("buckets-release", _set(lambda inv: named(inv, "buckets-release")["inputs"], "versioning", {"enabled": False})),
         ("buckets-nightly", _set(lambda inv: named(inv, "buckets-nightly")["inputs"], "lifecycleRules", KeyError)),
+    ],
+    "deployed-image": [
+        ("nightlies-nightly-pipeline", _set(lambda inv: _pod(inv)["containers"][0], "image",
+                                            "ghcr.io/tektoncd/plumbing/plumbing:v0.1.0")),
+    ],
+    "deployer-least-privilege": [
+        ("deployer-clusterrole", lambda inv: (named(inv, "deployer-clusterrole")["inputs"]["rules"].append(
+            {"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]}), inv)[1]),
+        ("deployer-clusterrole", lambda inv: (named(inv, "deployer-clusterrole")["inputs"].update(rules=[
+            r for r in named(inv, "deployer-clusterrole")["inputs"]["rules"] if "cronjobs" not in r["resources"]]),
+            inv)[1]),
+    ],
+    "state-bucket": [
+        ("deployer-state", _set(lambda inv: named(inv, "deployer-state")["inputs"], "versioning", {"enabled": False})),
+        ("deployer-state", _set(lambda inv: named(inv, "deployer-state")["inputs"], "publicAccessPrevention",
+                                "inherited")),
+        ("bad-binding", lambda inv: _add(inv, "gcp:storage/bucketIAMMember:BucketIAMMember", "bad-binding",
+                                         {"bucket": "tektoncd-plumbing-state", "role": "roles/storage.objectViewer",
+                                          "member": "user:someone@example.com"})),
     ],
     "dashboard-read-only": [
         ("tekton-dashboard-v0.56.0", _set(lambda inv: named(inv, "tekton-dashboard-v0.56.0")["inputs"], "file",

@@ -32,7 +32,7 @@ def test_renders_and_lints_clean(repo_root, tmp_path):
     doc = yaml.safe_load(out.read_text())
     assert doc["kind"] == "Pipeline" and doc["metadata"]["name"] == "pr-checks"
     names = [t["name"] for t in doc["spec"]["tasks"]]
-    assert names == ["clone", "install", "lint", "render", "test", "labels"]
+    assert names == ["clone", "install", "lint", "render", "infra-diff", "test", "labels"]
     labels = doc["spec"]["tasks"][-1]
     assert "plumbing pr check-labels" in labels["taskSpec"]["steps"][0]["script"]
     assert labels["taskSpec"]["steps"][0]["onError"] == "continue" and "runAfter" not in labels

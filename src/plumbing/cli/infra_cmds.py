@@ -57,3 +57,57 @@ def secrets(stack, output, root):
     from plumbing.inventory.commands import secrets as run
 
     return run(find_root(root), stack, output)
+
+
+@infra.command("pr-diff")
+@click.option("--base", "base", type=click.Path(file_okay=False, exists=True), required=True,
+              help="A checkout of the pull request's base commit.")
+@click.option("-s", "--stack", "stacks", multiple=True,
+              help="A stack (repeatable; default: every Pulumi.<stack>.yaml at the head).")
+@click.option("--pr", "number", type=int, default=None, help="Post the result as the PR's one inventory comment.")
+@click.option("--repository", default=None, help="owner/name of the pull request (default: $GITHUB_REPOSITORY).")
+@click.option("--github-api", default=None, help="GitHub API base URL (default: $GITHUB_API_URL or api.github.com).")
+@click.option("--base-sha", default="", help="For the comment's title.")
+@click.option("--head-sha", default="", help="For the comment's title.")
+@output_option
+@root_option
+@exits
+def pr_diff(base, stacks, number, repository, github_api, base_sha, head_sha, output, root):
+    """What a pull request changes in each stack's inventory (base vs head, offline), with the
+    head's policy results; with --pr, one comment on the PR, edited in place on every push.
+    Exit 1 when a policy is broken at the head."""
+    from plumbing.deploy.commands import pr_diff as run
+
+    return run(base, root, stacks, number, repository, github_api, base_sha, head_sha, output)
+
+
+@infra.command("stale")
+@_stack
+@click.option("--delete", "delete_", is_flag=True, help="Delete what is stale (default: only list it).")
+@click.option("--include", multiple=True, metavar="KIND/[NAMESPACE/]NAME",
+              help="Also delete this Namespace or RBAC object (never deleted otherwise). Repeatable.")
+@output_option
+@root_option
+@exits
+def stale(stack, delete_, include, output, root):
+    """Objects in the namespaces the program manages (and cluster objects labelled as its own)
+    that the program does not declare. Exit 1 while any remains."""
+    from plumbing.config import find_root
+    from plumbing.deploy.commands import stale as run
+
+    return run(find_root(root), stack, delete_, set(include), output)
+
+
+@infra.command("pr-comment")
+@click.option("--body-file", type=click.Path(dir_okay=False, exists=True), required=True,
+              help="What `plumbing infra pr-diff` printed.")
+@click.option("--pr", "number", type=int, required=True, help="The pull request number.")
+@click.option("--repository", required=True, help="owner/name of the pull request.")
+@click.option("--github-api", default=None, help="GitHub API base URL (default: $GITHUB_API_URL or api.github.com).")
+@exits
+def pr_comment(body_file, number, repository, github_api):
+    """Post a saved `pr-diff` as the PR's one inventory comment (edited in place on later pushes).
+    The PR pipeline runs this from the deployed image, so PR code never holds the token."""
+    from plumbing.deploy.commands import pr_comment as run
+
+    return run(body_file, number, repository, github_api)

@@ -47,6 +47,8 @@ PLUMBING_COMMANDS = {
     "dashboard": "dashboard_cmds:dashboard",
     "pr": "pr_cmds:pr",
     "versions": "versions_cmds:versions",
+    "deploy": "deploy_cmds:deploy",
+    "verify": "deploy_cmds:verify",
 }
 
 

@@ -28,9 +28,12 @@ def build(repo, *, now: datetime, out_dir=None, upload: bool = False, limit: int
         from plumbing.storage import open_bucket
     views = collect(repo, now, limit or DEFAULT_LIMIT, open_bucket=open_bucket)
     buckets = repo.org.buckets
+    from plumbing.deploy.records import statuses
+
     common = {"org": repo.org.organisation, "now": now,
               "bucket_urls": [buckets.release, buckets.nightly],
-              "public_url": repo.org.public_url, "versions": versions}
+              "public_url": repo.org.public_url, "versions": versions,
+              "deploys": statuses(open_bucket(buckets.logs), repo.root, now)}
     result = {"projects": views, "written": [], "uploaded": []}
     if out_dir is not None:
         files = build_site(views, **common, site_dir=str(out_dir))

@@ -72,7 +72,8 @@ def link_href(link: Link, page_dir: str | None, public_url: str | None) -> str:
 
 
 def build_site(views: list[ProjectView], *, org: str, now: datetime, bucket_urls: list[str],
-               public_url: str | None, site_dir: str | None, versions=None) -> dict[str, bytes]:
+               public_url: str | None, site_dir: str | None, versions=None,
+               deploys: list[dict] | None = None) -> dict[str, bytes]:
     """Every file of the site, by path relative to the site's folder.
 
     `site_dir` is the local folder the site will live in (for relative links to file://
@@ -80,7 +81,8 @@ def build_site(views: list[ProjectView], *, org: str, now: datetime, bucket_urls
     plumbing.tracking.Report, shown as versions.html.
     """
     env = _environment()
-    base = {"org": org, "now": now, "bucket_urls": bucket_urls, "has_versions": versions is not None}
+    base = {"org": org, "now": now, "bucket_urls": bucket_urls, "has_versions": versions is not None,
+            "deploys": deploys or []}
     site_abs = os.path.abspath(site_dir) if site_dir else None
 
     def hrefs(page_dir):

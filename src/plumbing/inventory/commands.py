@@ -20,24 +20,28 @@ def _runner():
     return runner
 
 
-def expected_jobs(root: Path) -> list:
+def expected_jobs(root: Path, stack: str | None = None) -> list:
+    """Every CronJob the program must declare; with a stack, the deployer's too."""
     from plumbing.ci_images import load_images
     from plumbing.config import load_repo
     from plumbing.cronjobs import load_jobs
+    from plumbing.inventory import deployer
     from plumbing.inventory import desired as model
 
     repo = load_repo(root)
-    return model.scheduled_jobs(repo, load_images(repo), load_jobs(repo))
+    jobs = model.scheduled_jobs(repo, load_images(repo), load_jobs(repo))
+    return jobs + (deployer.jobs(repo, stack) if stack else [])
 
 
-def violations(inventory: list[dict], root: Path) -> list[tuple[str, str]]:
+def violations(inventory: list[dict], root: Path, stack: str | None = None) -> list[tuple[str, str]]:
     from plumbing.config import load_repo
     from plumbing.github_org import pr_check_target, released_repositories
     from plumbing.inventory import policies as policy
 
     repo = load_repo(root)
     released = policy.github_released(inventory, released_repositories(repo), pr_check_target(repo))
-    return (policy.check(inventory) + [("cronjob-coverage", m) for m in policy.coverage(inventory, expected_jobs(root))]
+    coverage = policy.coverage(inventory, expected_jobs(root, stack))
+    return (policy.check(inventory) + [("cronjob-coverage", m) for m in coverage]
             + [("github-released", m) for m in released])
 
 
@@ -52,7 +56,7 @@ def plan(root: Path, stack: str, output: str = "text", diff_file: str | None = N
         click.echo(json.dumps({"stack": stack, **d}, indent=2) if output == "json" else inv.format_diff(d))
     else:
         click.echo(inv.to_json(resources, stack) if output == "json" else inv.format_text(resources, stack))
-    broken = violations(resources, root)
+    broken = violations(resources, root, stack)
     for rule, message in broken:
         click.echo(Finding.unplaced(f"Pulumi.{stack}.yaml", f"infra-{rule}", message).format(), err=True)
     return EXIT_FAILED if broken else EXIT_OK

@@ -279,6 +279,8 @@ def secret_config_keys(repo, *, github_org: bool = False) -> list[str]:
     keys |= set(CHAINS_SIGNING_KEYS.values())
     if github_org:
         keys.add(GITHUB_ORG_TOKEN)
+    from plumbing.inventory.deployer import SECRET_KEYS
+    keys |= set(SECRET_KEYS.values())
     return sorted(keys)
 
 

@@ -130,6 +130,9 @@ def prefix_condition(inventory: list[dict]) -> Iterator[str]:
     storage write role is granted on the whole cloud project."""
     facts = _Facts(inventory)
     for r, member, _ in _grants(inventory):
+        # the org's buckets; the Pulumi state bucket is the deployer's alone (cd_policies.state_bucket)
+        if facts.buckets.get(r["inputs"].get("bucket"), "unknown") == "pulumi-state":
+            continue
         if not r["inputs"].get("condition"):
             _, project = facts.project_of(member)
             whose = f" (project {project})" if project else ""

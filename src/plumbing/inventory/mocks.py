@@ -173,7 +173,10 @@ def plan(root: Path, stack: str, program_root: Path | None = None) -> list[dict]
             config[full] = placeholder(full)
             secret_keys.append(full)
 
-    from plumbing.inventory.stack import KNOBS
+    from plumbing.inventory.stack import IMAGE_KNOB, KNOBS, placeholder_image
+
+    # Offline, nothing was built: a marked stand-in for the digest the deploy pipeline sets.
+    config.setdefault(f"{project}:{IMAGE_KNOB}", placeholder_image(root))
 
     allowed = set(KNOBS) | set(required_secrets(root))
     for key in config:

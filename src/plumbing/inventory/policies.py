@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from plumbing import layout
 from plumbing.config import image_pin_problem
-from plumbing.inventory import isolation_policies
+from plumbing.inventory import cd_policies, isolation_policies
 from plumbing.inventory.records import get_path
 
 PUBLIC_MEMBERS = {"allUsers", "allAuthenticatedUsers"}
@@ -386,6 +386,9 @@ POLICIES = {
     "github-no-bypass": github_no_bypass,
     "github-team-size": github_team_size,
     "github-no-admin-collaborators": github_no_admin_collaborators,
+    "deployed-image": cd_policies.deployed_image,
+    "deployer-least-privilege": cd_policies.deployer_least_privilege,
+    "state-bucket": cd_policies.state_bucket,
 }
 
 

@@ -28,7 +28,11 @@ DEFAULT_VERSIONS = {
 # others, so a typo does not silently fall back to a default.
 KNOBS = ("target", "bucketLocation", "machineType", "nodesMin", "nodesMax", "diskSizeGb", "releaseChannel",
          "kubeContext", "nightlyRetentionDays", "registryUsername", "tektonVersions", "channels",
-         "githubOrg", "githubAdopt")
+         "githubOrg", "githubAdopt", "plumbingImage")
+
+# The knob the deploy pipeline sets (`pulumi config set plumbing:plumbingImage REPO@sha256:...`)
+# to the plumbing image built for the commit it deploys: every CronJob runs that digest.
+IMAGE_KNOB = "plumbingImage"
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class Settings:
     channels: dict = field(default_factory=dict)
     github_org: bool = False    # declare the GitHub organisation from github.yaml (GitHubOrg)
     github_adopt: bool = False  # import its existing objects rather than create them (one-time adoption)
+    plumbing_image: str | None = None   # REPO@sha256:..., set by the deploy pipeline
 
     @property
     def gke(self) -> bool:
@@ -127,6 +132,7 @@ def settings_from(get: Callable[[str], object], gcp: Callable[[str], str | None]
         channels=_channels(get("channels")),
         github_org=flag("githubOrg", get("githubOrg")),
         github_adopt=flag("githubAdopt", get("githubAdopt")),
+        plumbing_image=_digest(get(IMAGE_KNOB)),
     )
 
 
@@ -134,3 +140,34 @@ def _channels(channels) -> dict:
     from plumbing.components import check_channels
 
     return check_channels(channels)
+
+
+
+def _digest(image) -> str | None:
+    if image is None:
+        return None
+    if not isinstance(image, str) or "@sha256:" not in image:
+        raise ConfigError(f"plumbing:{IMAGE_KNOB}: {image!r} is not pinned by digest (REPO@sha256:...); "
+                          "the deploy pipeline sets it to the image built for the deployed commit")
+    return image
+
+
+def deployed_image(settings: Settings) -> str:
+    """The plumbing image the CronJobs run: only ever the digest the deploy set, never a tag."""
+    if settings.plumbing_image is None:
+        raise ConfigError(f"plumbing:{IMAGE_KNOB} is not set: the deploy pipeline sets it to the digest of the "
+                          "plumbing image built for the commit it deploys (docs/cd.md; by hand only to bootstrap)")
+    return settings.plumbing_image
+
+
+PLACEHOLDER_DIGEST = "sha256:" + "0" * 64
+
+
+def placeholder_image(root) -> str:
+    """What the offline plan shows for the deployed image: the plumbing image's repository with an
+    all-zero digest (the deploy pipeline sets the real one)."""
+    from plumbing.config import load_repo
+
+    ref = load_repo(root).org.tool_images["plumbing"].split("@", 1)[0]
+    repository = ref.rsplit(":", 1)[0] if ":" in ref.rsplit("/", 1)[-1] else ref
+    return f"{repository}@{PLACEHOLDER_DIGEST}"
