@@ -41,7 +41,7 @@ def test_schema_error_names_file_line_and_field(scratch_repo):
     path.write_text(path.read_text().replace("images: [controller]", "images: [controller, 42]"))
     out = findings_for(scratch_repo)
     assert len(out) == 1
-    line = next(i for i, l in enumerate(path.read_text().splitlines(), 1) if l.startswith("images:"))
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if text.startswith("images:"))
     assert out[0].startswith(f"releases/chains.yaml:{line}:")
     assert "images.1" in out[0] and "release-config" in out[0]
 

@@ -108,33 +108,66 @@ def make_outcome(*, project: str, version: str, status: str, run: str, commit: s
                  bucket_url: str | None = None, public_url: str | None = None,
                  run_url: str | None = None) -> Outcome:
     """A checked record; OutcomeError naming the first bad value."""
-    from plumbing import versions
-
+    # The checks run in the order of the arguments, so the error names the first bad one.
     if not _NAME.match(project or ""):
         raise OutcomeError(f"project {project!r} is not a lowercase name")
-    try:
-        mode = versions.parse(version).kind
-    except versions.VersionError as exc:
-        raise OutcomeError(str(exc)) from None
-    canonical = {s.lower(): s for s in STATUSES}
-    if (status or "").lower() not in canonical:
-        raise OutcomeError(f"status {status!r} is not one of {', '.join(STATUSES)}")
-    status = canonical[status.lower()]
+    mode = _mode_of(version)
+    status = _canonical_status(status)
     if not _RUN.match(run or "") or len(run) > 253:
         raise OutcomeError(f"run {run!r} is not a PipelineRun name")
     if commit is not None:
-        if not _COMMIT.match(commit):
-            raise OutcomeError(f"commit {commit!r} is not a full 40-hex commit SHA (lowercase)")
-        if mode == versions.NIGHTLY and not commit.startswith(version[-10:]):
-            raise OutcomeError(f"commit {commit[:10]}... does not match nightly {version}, "
-                               f"which was built from {version[-10:]}")
-    times = {}
-    for key, value in (("started", started), ("finished", finished)):
+        _check_commit(commit, version, mode)
+    started_at, finished_at = _times(started, finished)
+    urls = _urls(project, version, bucket_url, public_url, run_url)
+    return Outcome(project=project, mode=mode, version=version, commit=commit, status=status,
+                   run=run, started=started_at, finished=finished_at, urls=urls)
+
+
+def _mode_of(version: str) -> str:
+    """The version's kind (nightly or full)."""
+    from plumbing import versions
+
+    try:
+        return versions.parse(version).kind
+    except versions.VersionError as exc:
+        raise OutcomeError(str(exc)) from None
+
+
+def _canonical_status(status: str) -> str:
+    """`status` spelled as in STATUSES, whatever its case."""
+    canonical = {s.lower(): s for s in STATUSES}
+    if (status or "").lower() not in canonical:
+        raise OutcomeError(f"status {status!r} is not one of {', '.join(STATUSES)}")
+    return canonical[status.lower()]
+
+
+def _check_commit(commit: str, version: str, mode: str) -> None:
+    """A full SHA, and for a nightly the one its version names."""
+    from plumbing import versions
+
+    if not _COMMIT.match(commit):
+        raise OutcomeError(f"commit {commit!r} is not a full 40-hex commit SHA (lowercase)")
+    if mode == versions.NIGHTLY and not commit.startswith(version[-10:]):
+        raise OutcomeError(f"commit {commit[:10]}... does not match nightly {version}, "
+                           f"which was built from {version[-10:]}")
+
+
+def _times(started: str | datetime | None, finished: str | datetime | None) -> tuple[str | None, str | None]:
+    """Both times formatted as UTC; the run may not finish before it started."""
+    times = []
+    for value in (started, finished):
         if isinstance(value, str):
             value = parse_time(value)
-        times[key] = format_time(value) if value is not None else None
-    if times["started"] and times["finished"] and times["started"] > times["finished"]:
-        raise OutcomeError(f"started {times['started']} is after finished {times['finished']}")
+        times.append(format_time(value) if value is not None else None)
+    started_at, finished_at = times
+    if started_at and finished_at and started_at > finished_at:
+        raise OutcomeError(f"started {started_at} is after finished {finished_at}")
+    return started_at, finished_at
+
+
+def _urls(project: str, version: str, bucket_url: str | None, public_url: str | None,
+          run_url: str | None) -> dict[str, str]:
+    """Links to the release's files in the bucket and to the run, where they are known."""
     urls = {}
     if bucket_url:
         def url(name: str) -> str:
@@ -146,8 +179,7 @@ def make_outcome(*, project: str, version: str, status: str, run: str, commit: s
         if not run_url.startswith(("https://", "http://")):
             raise OutcomeError(f"run URL {run_url!r} is not an http(s) URL")
         urls["run"] = run_url
-    return Outcome(project=project, mode=mode, version=version, commit=commit, status=status,
-                   run=run, started=times["started"], finished=times["finished"], urls=urls)
+    return urls
 
 
 def parse_outcome(data: bytes | str) -> Outcome:

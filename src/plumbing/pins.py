@@ -74,28 +74,42 @@ def _js_regex(pattern: str) -> re.Pattern:
 
 def renovate_tracks(root: Path, pin: Pin, config: dict) -> bool:
     enabled = config.get("enabledManagers")
-    disabled = {name for rule in config.get("packageRules") or [] if rule.get("enabled") is False
-                for name in rule.get("matchPackageNames") or []}
+    disabled = _disabled_packages(config)
 
     def on(manager: str) -> bool:
         return enabled is None or manager in enabled
 
     if pin.path.endswith("Dockerfile"):
-        own = (config.get("dockerfile") or {}).get("managerFilePatterns")
-        pats = [re.compile(p) for p in DOCKERFILE_DEFAULTS] + _patterns(own)
-        return on("dockerfile") and pin.name not in disabled and any(p.search(pin.path) for p in pats)
+        return on("dockerfile") and pin.name not in disabled and _dockerfile_matches(pin, config)
     if not on("custom.regex") or pin.path != "plumbing.yaml":
         return False
     text = (Path(root) / pin.path).read_text(encoding="utf-8")
-    for manager in config.get("customManagers") or []:
-        if manager.get("customType") != "regex" or not any(p.search(pin.path) for p in _patterns(
-                manager.get("managerFilePatterns"))):
-            continue
-        for ms in manager.get("matchStrings") or []:
-            for m in _js_regex(ms).finditer(text):
-                dep = m.groupdict().get("depName")
-                if dep and dep not in disabled and pin.ref in m.group(0) and pin.ref.startswith(dep):
-                    return True
+    return any(_regex_manager_tracks(manager, pin, text, disabled) for manager in config.get("customManagers") or [])
+
+
+def _disabled_packages(config: dict) -> set[str]:
+    """Package names a packageRule turns off with `enabled: false`."""
+    return {name for rule in config.get("packageRules") or [] if rule.get("enabled") is False
+            for name in rule.get("matchPackageNames") or []}
+
+
+def _dockerfile_matches(pin: Pin, config: dict) -> bool:
+    """Renovate's dockerfile manager reads the file: its default patterns or the config's own."""
+    own = (config.get("dockerfile") or {}).get("managerFilePatterns")
+    pats = [re.compile(p) for p in DOCKERFILE_DEFAULTS] + _patterns(own)
+    return any(p.search(pin.path) for p in pats)
+
+
+def _regex_manager_tracks(manager: dict, pin: Pin, text: str, disabled: set[str]) -> bool:
+    """A custom regex manager reads the pin's file and one of its matchStrings captures the pin."""
+    if manager.get("customType") != "regex" or not any(
+            p.search(pin.path) for p in _patterns(manager.get("managerFilePatterns"))):
+        return False
+    for ms in manager.get("matchStrings") or []:
+        for m in _js_regex(ms).finditer(text):
+            dep = m.groupdict().get("depName")
+            if dep and dep not in disabled and pin.ref in m.group(0) and pin.ref.startswith(dep):
+                return True
     return False
 
 

@@ -178,23 +178,27 @@ def test_a_stale_lock_is_taken_over(bucket):
 
 
 def test_two_runs_at_once_only_one_deploys(bucket):
-    """Both start together; the lock lets exactly one through, the other is Busy."""
-    barrier = threading.Barrier(2)
-    results, engines = [], [Engine(), Engine()]
+    """A second run starts while the first holds the lock (during its `up`): the second is
+    refused (Busy) and never deploys. Started from inside the first run's `up`, so the overlap
+    does not depend on how the threads happen to be scheduled on a loaded machine."""
+    results = {}
+    second_done = threading.Event()
 
-    def go(i):
-        barrier.wait()
+    def second():
         try:
-            results.append(run(bucket, engines[i], verifier(), commit=f"{i}" * 40).result)
+            results["second"] = run(bucket, Engine(), verifier(), commit="1" * 40).result
         except rec.Busy:
-            results.append("busy")
+            results["second"] = "busy"
+        finally:
+            second_done.set()
 
-    threads = [threading.Thread(target=go, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert sorted(results) == ["busy", "deployed"]
+    def start_second_while_holding_the_lock():
+        threading.Thread(target=second).start()
+        assert second_done.wait(60)
+
+    results["first"] = run(bucket, Engine(on_up=start_second_while_holding_the_lock), verifier(),
+                           commit="0" * 40).result
+    assert results == {"first": "deployed", "second": "busy"}
 
 
 def test_marker_race_only_one_writer_moves_it(bucket):

@@ -37,7 +37,7 @@ def test_real_crd_labels_rewritten_and_nothing_else_changes(shared):
     original = (shared / "corpus" / "crds" / "300-pipelinerun.yaml").read_text()
     out, count = rewrite_devel(original, "v20261124-3ee1745ae5")
     assert count == 2
-    changed = [(a, b) for a, b in zip(original.splitlines(), out.splitlines()) if a != b]
+    changed = [(a, b) for a, b in zip(original.splitlines(), out.splitlines(), strict=True) if a != b]
     assert changed == [
         ('    pipeline.tekton.dev/release: "devel"', '    pipeline.tekton.dev/release: "v20261124-3ee1745ae5"'),
         ('    version: "devel"', '    version: "v20261124-3ee1745ae5"'),

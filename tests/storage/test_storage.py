@@ -9,10 +9,10 @@ from gcs_server import is_upload
 
 from plumbing.storage import (
     AlreadyExists,
-    PreconditionFailed,
     FileBucket,
     GCSBucket,
     NotFound,
+    PreconditionFailed,
     StorageError,
     md5_b64,
     open_bucket,

@@ -50,17 +50,38 @@ def deployer_least_privilege(inventory: list[dict]) -> Iterator[str]:
         yield f"{CLUSTER_ROLE} deployer-clusterrole: expected one ClusterRole {deployer.SERVICE_ACCOUNT!r}, found {len(roles)}"
         return
     role = roles[0]
+    allowed = _allowed_verbs(role)
+    used = {res for r in inventory if (res := _resource_of(r["type"]))}
+    label = f"{CLUSTER_ROLE} {role['name']}"
+    yield from _cannot_apply(label, allowed, used)
+    yield from _undeclared(label, allowed, used)
+
+
+def _allowed_verbs(role: dict) -> dict[tuple[str, str], set]:
+    """{(api group, resource): verbs} the role's rules grant."""
     allowed: dict[tuple[str, str], set] = {}
     for rule in role["inputs"].get("rules") or []:
         for group in rule.get("apiGroups") or []:
             for resource in rule.get("resources") or []:
                 allowed.setdefault((group, resource), set()).update(rule.get("verbs") or [])
-    used = {res for r in inventory if (res := _resource_of(r["type"]))}
-    label = f"{CLUSTER_ROLE} {role['name']}"
+    return allowed
+
+
+def _cannot_apply(label: str, allowed: dict, used: set) -> Iterator[str]:
+    """Too little: a kind the program applies that the role may not apply."""
+    from plumbing.inventory import deployer
+
     for group, resource in sorted(used):
         missing = set(deployer.APPLY) - allowed.get((group, resource), set())
         if missing:
             yield f"{label}: cannot {','.join(sorted(missing))} {group or 'core'}/{resource}, which the program applies"
+
+
+def _undeclared(label: str, allowed: dict, used: set) -> Iterator[str]:
+    """Too much: a kind the role grants that neither the program, Tekton's release files nor
+    verification needs."""
+    from plumbing.inventory import deployer
+
     verify = {(g, res) for rule in deployer.VERIFY_RULES for g in rule["api_groups"] for res in rule["resources"]}
     for group, resource in sorted(set(allowed) - used - deployer.RELEASE_FILE_RESOURCES - verify):
         yield f"{label}: may touch {group or 'core'}/{resource}, which the program does not declare"

@@ -36,38 +36,61 @@ def key_inputs(r: dict) -> str:
         summary = _gcp_inputs(t, i)
         if summary is not None:
             return summary
-    if t.startswith("github:") or t == "pulumi:providers:github":
-        return _github_inputs(t, i)
-    if t.startswith("pulumi:providers:"):
-        return f"context={i['context']}" if i.get("context") else "kubeconfig from the cluster"
-    if t.startswith("kubernetes:yaml/"):
-        return f"file={i.get('file') or i.get('files')}"
-    if t == "kubernetes:batch/v1:CronJob":
-        spec = i.get("spec") or {}
-        pod = get_path(spec, "jobTemplate", "spec", "template", "spec") or {}
-        cmd = " ".join((pod.get("containers") or [{}])[0].get("command") or [])
-        return (f"{_k8s_name(i)} schedule={spec.get('schedule')!r} sa={pod.get('serviceAccountName')} "
-                f"deadline={get_path(spec, 'jobTemplate', 'spec', 'activeDeadlineSeconds')}s run={cmd!r}")
-    if t.endswith(":Role") or t.endswith(":ClusterRole"):
-        rules = "; ".join(f"{','.join(r.get('verbs') or [])} {','.join(r.get('resources') or [])}"
-                          + (f" ({','.join(r['resourceNames'])})" if r.get("resourceNames") else "")
-                          for r in i.get("rules") or [])
-        return f"{_k8s_name(i)} [{rules}]"
-    if t.endswith("Binding"):
-        subjects = ",".join(f"{s.get('namespace', '')}/{s.get('name')}" for s in i.get("subjects") or [])
-        return f"{_k8s_name(i)} {get_path(i, 'roleRef', 'kind')}/{get_path(i, 'roleRef', 'name')} -> {subjects}"
-    if t in ("kubernetes:core/v1:Secret", "kubernetes:core/v1:SecretPatch"):
-        keys = (get_path(i, "metadata", "annotations", "plumbing.tekton.dev/config-keys") or "")
-        return f"{_k8s_name(i)} from config {keys}".rstrip() if keys else _k8s_name(i)
-    if t == "kubernetes:core/v1:ServiceAccount":
-        gsa = get_path(i, "metadata", "annotations", "iam.gke.io/gcp-service-account")
-        return _k8s_name(i) + (f" -> {gsa}" if gsa else "")
-    if t == "kubernetes:core/v1:ConfigMapPatch":
-        return f"{_k8s_name(i)} keys={','.join(sorted(i.get('data') or {}))}"
+    for matches, summarise in _SUMMARISERS:
+        if matches(t):
+            return summarise(t, i)
+    # Kinds without a summariser (and GCP types _gcp_inputs does not know) fall through to here.
     if "metadata" in i:
         return _k8s_name(i)
+    return _scalars(i)
+
+
+def _scalars(i: dict) -> str:
+    """The first few scalar inputs by name: better than nothing for a type no one summarised."""
     scalars = [f"{k}={v}" for k, v in sorted(i.items()) if isinstance(v, (str, int, float, bool))]
     return " ".join(scalars[:4])
+
+
+def _provider_inputs(t: str, i: dict) -> str:
+    return f"context={i['context']}" if i.get("context") else "kubeconfig from the cluster"
+
+
+def _yaml_inputs(t: str, i: dict) -> str:
+    return f"file={i.get('file') or i.get('files')}"
+
+
+def _cronjob_inputs(t: str, i: dict) -> str:
+    spec = i.get("spec") or {}
+    pod = get_path(spec, "jobTemplate", "spec", "template", "spec") or {}
+    cmd = " ".join((pod.get("containers") or [{}])[0].get("command") or [])
+    return (f"{_k8s_name(i)} schedule={spec.get('schedule')!r} sa={pod.get('serviceAccountName')} "
+            f"deadline={get_path(spec, 'jobTemplate', 'spec', 'activeDeadlineSeconds')}s run={cmd!r}")
+
+
+def _role_inputs(t: str, i: dict) -> str:
+    rules = "; ".join(f"{','.join(rule.get('verbs') or [])} {','.join(rule.get('resources') or [])}"
+                      + (f" ({','.join(rule['resourceNames'])})" if rule.get("resourceNames") else "")
+                      for rule in i.get("rules") or [])
+    return f"{_k8s_name(i)} [{rules}]"
+
+
+def _binding_inputs(t: str, i: dict) -> str:
+    subjects = ",".join(f"{s.get('namespace', '')}/{s.get('name')}" for s in i.get("subjects") or [])
+    return f"{_k8s_name(i)} {get_path(i, 'roleRef', 'kind')}/{get_path(i, 'roleRef', 'name')} -> {subjects}"
+
+
+def _secret_inputs(t: str, i: dict) -> str:
+    keys = (get_path(i, "metadata", "annotations", "plumbing.tekton.dev/config-keys") or "")
+    return f"{_k8s_name(i)} from config {keys}".rstrip() if keys else _k8s_name(i)
+
+
+def _service_account_inputs(t: str, i: dict) -> str:
+    gsa = get_path(i, "metadata", "annotations", "iam.gke.io/gcp-service-account")
+    return _k8s_name(i) + (f" -> {gsa}" if gsa else "")
+
+
+def _config_map_patch_inputs(t: str, i: dict) -> str:
+    return f"{_k8s_name(i)} keys={','.join(sorted(i.get('data') or {}))}"
 
 
 def _gcp_inputs(t: str, i: dict) -> str | None:
@@ -111,8 +134,22 @@ def _github_inputs(t: str, i: dict) -> str:
         return f"{i.get('teamId')} {i.get('permission')} on {i.get('repository')}"
     if t == "github:index/issueLabel:IssueLabel":
         return f"{i.get('repository')}: {i.get('name')!r} #{i.get('color')}"
-    scalars = [f"{k}={v}" for k, v in sorted(i.items()) if isinstance(v, (str, int, float, bool))]
-    return " ".join(scalars[:4])
+    return _scalars(i)
+
+
+# (does this summariser apply to the type?, summariser), tried in order: the first match wins, so
+# the GitHub provider comes before the other providers and exact kinds before broad suffixes.
+_SUMMARISERS = (
+    (lambda t: t.startswith("github:") or t == "pulumi:providers:github", _github_inputs),
+    (lambda t: t.startswith("pulumi:providers:"), _provider_inputs),
+    (lambda t: t.startswith("kubernetes:yaml/"), _yaml_inputs),
+    (lambda t: t == "kubernetes:batch/v1:CronJob", _cronjob_inputs),
+    (lambda t: t.endswith((":Role", ":ClusterRole")), _role_inputs),
+    (lambda t: t.endswith("Binding"), _binding_inputs),
+    (lambda t: t in ("kubernetes:core/v1:Secret", "kubernetes:core/v1:SecretPatch"), _secret_inputs),
+    (lambda t: t == "kubernetes:core/v1:ServiceAccount", _service_account_inputs),
+    (lambda t: t == "kubernetes:core/v1:ConfigMapPatch", _config_map_patch_inputs),
+)
 
 
 def format_text(inventory: list[dict], stack: str) -> str:

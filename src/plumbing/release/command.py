@@ -101,30 +101,46 @@ def run_check(projects, *, root=None, output="text", write=None, stdout=None) ->
     root_path = Path(root).resolve() if root else find_root()
     repo, findings = check_repo(root_path)
     results = []
+    # Rendering a configuration with errors would only repeat them as failed renders.
     if repo is not None and not [f for f in findings if f.severity == "error"]:
-        names = list(projects) or sorted(repo.projects)
-        for name in names:
-            for mode, kwargs in (("nightly", {"revision": "0" * 40}),
-                                 ("full", {"revision": "0" * 40, "version": "v0.0.0"})):
-                try:
-                    rendered = render_release(repo, make_plan(repo, name, mode, **kwargs))
-                    if write:
-                        write_release(repo, rendered, Path(write) / f"{name}-{mode}")
-                    results.append({"project": name, "mode": mode, "ok": True})
-                except PlumbingError as exc:
-                    results.append({"project": name, "mode": mode, "ok": False, "error": str(exc)})
-                    if exc.exit_code != EXIT_FAILED and name not in (repo.projects or {}):
-                        raise
-            if name in repo.projects and repo.projects[name].post_release_test.enabled:
-                results.append(_check_test(repo, name, write))
+        for name in list(projects) or sorted(repo.projects):
+            results += _check_project(repo, name, write)
     failed = bool(findings) or any(not r["ok"] for r in results)
+    _report_check(findings, results, failed, output, stdout)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+# The modes `release check` renders, with a placeholder revision (and version) for each.
+_CHECK_MODES = (("nightly", {"revision": "0" * 40}),
+                ("full", {"revision": "0" * 40, "version": "v0.0.0"}))
+
+
+def _check_project(repo, name: str, write) -> list[dict]:
+    """One result per mode (and the post-release test run when the project has one)."""
+    results = []
+    for mode, kwargs in _CHECK_MODES:
+        try:
+            rendered = render_release(repo, make_plan(repo, name, mode, **kwargs))
+            if write:
+                write_release(repo, rendered, Path(write) / f"{name}-{mode}")
+            results.append({"project": name, "mode": mode, "ok": True})
+        except PlumbingError as exc:
+            results.append({"project": name, "mode": mode, "ok": False, "error": str(exc)})
+            # A project that is not in the repository is a usage error, not a failed render.
+            if exc.exit_code != EXIT_FAILED and name not in (repo.projects or {}):
+                raise
+    if name in repo.projects and repo.projects[name].post_release_test.enabled:
+        results.append(_check_test(repo, name, write))
+    return results
+
+
+def _report_check(findings, results: list[dict], failed: bool, output: str, stdout) -> None:
     if output == "json":
         stdout.write(json.dumps({"findings": [f.as_dict() for f in findings], "renders": results,
                                  "ok": not failed}, indent=2) + "\n")
-    else:
-        for f in findings:
-            stdout.write(f.format() + "\n")
-        for r in results:
-            stdout.write(f"{r['project']} {r['mode']}: {'ok' if r['ok'] else 'FAILED: ' + r['error']}\n")
-        stdout.write(f"{len(findings)} config problems, {sum(not r['ok'] for r in results)} failed renders\n")
-    return EXIT_FAILED if failed else EXIT_OK
+        return
+    for f in findings:
+        stdout.write(f.format() + "\n")
+    for r in results:
+        stdout.write(f"{r['project']} {r['mode']}: {'ok' if r['ok'] else 'FAILED: ' + r['error']}\n")
+    stdout.write(f"{len(findings)} config problems, {sum(not r['ok'] for r in results)} failed renders\n")

@@ -173,39 +173,74 @@ def verify_commands(images: list[dict], key: str) -> list[str]:
 
 
 def markdown(n: Notes) -> str:
+    # The notes are a sequence of sections; each step returns its lines, blank line included.
+    lines = _md_header(n) + _md_install(n) + _md_images(n) + _md_pull_requests(n) + _md_credits(n)
+    return "\n".join(lines)
+
+
+def _md_header(n: Notes) -> list[str]:
+    """Title, the compare link and any warnings."""
     lines = [f"# {n.project} {n.version}", ""]
     if n.previous:
         lines += [f"Changes since {n.previous} ({n.repository}/compare/{n.previous}...{n.version}).", ""]
     for w in n.warnings:
         lines += [f"> **Warning:** {w}", ""]
-    lines += ["## Install", ""]
+    return lines
+
+
+def _md_install(n: Notes) -> list[str]:
+    """The install command and the published files with their checksums."""
+    lines = ["## Install", ""]
     lines += (["```sh", n.install, "```", ""] if n.install else ["_release.yaml is not in the bucket yet._", ""])
     if n.files:
         lines += ["| file | sha256 |", "| --- | --- |"]
         lines += [f"| [{f['name']}]({f['url']}) | `{f['sha256']}` |" for f in n.files]
         lines.append("")
+    return lines
+
+
+def _md_images(n: Notes) -> list[str]:
+    """The images by digest, how to verify them, and the transparency log entry."""
+    lines = []
     if n.images:
         lines += ["## Images", ""] + [f"- `{i['image']}@{i['digest']}`" for i in n.images] + [""]
         lines += ["## Verify", "", "Signatures and SLSA provenance made by Tekton Chains:", "", "```sh"]
         lines += n.verify + ["```", ""]
     if n.transparency:
         lines += [f"Transparency log entry of the signatures: {n.transparency}", ""]
+    return lines
+
+
+def _md_pull_requests(n: Notes) -> list[str]:
+    """One section per label group, each pull request by its release note (or else its title)."""
+    lines = []
     for title, pulls in n.sections.items():
         lines += [f"## {title}", ""]
         for p in pulls:
-            text = p.note if p.note else p.title
-            more = "" if p.note or p.note_none else " _(no release note)_"
-            lines.append(f"- {_one_line(text)} ([#{p.number}]({p.url}), @{p.author}){more}")
-            if p.note and p.note != p.title:
-                lines.append(f"  <sub>{_one_line(p.title)}</sub>")
+            lines += _md_pull(p)
         lines.append("")
     if not n.sections:
         lines += ["_No pull requests were merged in this release._", ""]
+    return lines
+
+
+def _md_pull(p: PullNote) -> list[str]:
+    text = p.note if p.note else p.title
+    more = "" if p.note or p.note_none else " _(no release note)_"
+    lines = [f"- {_one_line(text)} ([#{p.number}]({p.url}), @{p.author}){more}"]
+    if p.note and p.note != p.title:
+        lines.append(f"  <sub>{_one_line(p.title)}</sub>")
+    return lines
+
+
+def _md_credits(n: Notes) -> list[str]:
+    """Commits that came without a pull request, and the authors to thank."""
+    lines = []
     if n.without_pr:
         lines += ["## Commits without a pull request", ""] + [f"- {c}" for c in n.without_pr] + [""]
     if n.authors:
         lines += ["## Thanks", "", "Thanks to " + ", ".join(f"@{a}" for a in n.authors) + ".", ""]
-    return "\n".join(lines)
+    return lines
 
 
 def _one_line(text: str) -> str:
