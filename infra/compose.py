@@ -19,6 +19,7 @@ from plumbing.config import load_repo
 from plumbing.cronjobs import load_jobs
 from plumbing.github_org import load_github
 from plumbing.inventory import desired as model
+from plumbing.inventory import isolation
 
 
 def compose(root: Path | None = None) -> dict:
@@ -44,6 +45,11 @@ def compose(root: Path | None = None) -> dict:
 
         buckets = Buckets("buckets", repo=repo, settings=settings)
         emails = Identities("identities", identities=identities, buckets=buckets, settings=settings).emails
+        repositories = isolation.registry_repositories(repo)
+        if repositories:   # Google's registry: a repository per project (infra/registries.py)
+            from infra.registries import Registries
+
+            Registries("registries", repositories=repositories, emails=emails)
     access = Access("access", repo=repo, identities=identities, emails=emails, opts=k8s_opts)
     Secrets("secrets", repo=repo, specs=model.secrets(repo), namespaces=access.namespaces,
             settings=settings, opts=k8s_opts)

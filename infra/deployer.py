@@ -9,8 +9,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from infra.access import MANAGED, _rules
+from plumbing.deploy.records import folder as deploy_folder
 from plumbing.inventory import deployer as model
-from plumbing.inventory.desired import BUCKET_ROLES, TRIGGERS_CLUSTER_RULES, TRIGGERS_RULES, bucket_name
+from plumbing.inventory.desired import TRIGGERS_CLUSTER_RULES, TRIGGERS_RULES, bucket_name
+from plumbing.inventory.isolation import object_prefix
 
 
 class Deployer(pulumi.ComponentResource):
@@ -91,6 +93,11 @@ class Deployer(pulumi.ComponentResource):
         storage.BucketIAMMember(f"{name}-state-admin", bucket=bucket.name, role="roles/storage.objectAdmin",
                                 member=member, opts=child)
         # Deploy records, the lock and the last-good marker live in the logs bucket.
-        storage.BucketIAMMember(f"{name}-logs-writer", bucket=bucket_name(repo.org.buckets.logs),
-                                role=BUCKET_ROLES["writer"], member=member, opts=child)
+        # Only its stack's folder (policy prefix-condition): never a release file.
+        logs, records = bucket_name(repo.org.buckets.logs), deploy_folder(pulumi.get_stack()) + "/"
+        storage.BucketIAMMember(f"{name}-logs-writer", bucket=logs, role="roles/storage.objectUser", member=member,
+                                condition=storage.BucketIAMMemberConditionArgs(
+                                    title="deploy records only", description=f"Objects under {records} of {logs}",
+                                    expression=f"resource.name.startsWith('{object_prefix(logs, records)}')"),
+                                opts=child)
         return account.email

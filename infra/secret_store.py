@@ -11,6 +11,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from infra.access import MANAGED
+from plumbing.inventory.isolation import PROJECT_LABEL, REGISTRY_PATH_ANNOTATION
 
 
 def docker_config(registries, username, token):
@@ -26,17 +27,22 @@ class Secrets(pulumi.ComponentResource):
         self.secrets = {}
         for spec in specs:
             data = {}
+            hosts = {spec.registry_path.split("/", 1)[0]} if spec.registry_path else registries
             for key, config_key in spec.keys.items():
                 value = cfg.require_secret(config_key)
                 if spec.kind == "dockerconfig":
-                    value = value.apply(lambda t: docker_config(registries, settings.registry_username, t))
+                    value = value.apply(lambda t, hosts=hosts: docker_config(hosts, settings.registry_username, t))
                 data[key] = value
+            labels, annotations = dict(MANAGED), {"plumbing.tekton.dev/purpose": spec.purpose,
+                                                  "plumbing.tekton.dev/config-keys": ",".join(sorted(spec.keys.values()))}
+            if spec.project:   # read by the policies: this credential pushes for this project only
+                labels[PROJECT_LABEL] = spec.project
+                annotations[REGISTRY_PATH_ANNOTATION] = spec.registry_path
             secret = k8s.core.v1.Secret(
-                f"{name}-{spec.namespace_key}-{spec.name}",
+                f"{name}-{spec.namespace_key.replace('/', '-')}-{spec.name}",
                 metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name=spec.name, namespace=namespaces[spec.namespace_key].metadata.name, labels=MANAGED,
-                    annotations={"plumbing.tekton.dev/purpose": spec.purpose,
-                                 "plumbing.tekton.dev/config-keys": ",".join(sorted(spec.keys.values()))}),
+                    name=spec.name, namespace=namespaces[spec.namespace_key].metadata.name, labels=labels,
+                    annotations=annotations),
                 type="Opaque", string_data=data,
                 opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["stringData", "data"]))
             self.secrets[f"{spec.namespace}/{spec.name}"] = secret

@@ -15,6 +15,7 @@ from pulumi_kubernetes.yaml.v2 import ConfigFile
 
 from plumbing.components import install_url
 from plumbing.inventory.desired import CHAINS_SIGNING_KEYS
+from plumbing.inventory.isolation import namespaces as project_namespaces
 from plumbing.tekton_flags import FEATURE_FLAGS  # one definition, also what plumbing lint assumes
 
 # The patches take over fields the release files set: force server-side apply ownership.
@@ -44,7 +45,8 @@ def pruner_config(namespaces: dict) -> str:
     lines.append("namespaces:")
     for key, ns in sorted(namespaces.items()):
         lines.append(f"  {ns}:")
-        lines += [f"    {k}: {v}" for k, v in RETENTION.get(key, DEFAULT_RETENTION).items()]
+        # a project's own namespace (key <project>/<mode key>) keeps runs as its mode does
+        lines += [f"    {k}: {v}" for k, v in RETENTION.get(key.rsplit("/", 1)[-1], DEFAULT_RETENTION).items()]
     return "\n".join(lines) + "\n"
 
 
@@ -84,7 +86,8 @@ class Tekton(pulumi.ComponentResource):
         patch("triggers-feature-flags", "feature-flags-triggers", "tekton-pipelines", TRIGGERS_FLAGS, self.triggers)
         patch("chains-config", "chains-config", "tekton-chains", CHAINS_CONFIG, self.chains)
         patch("pruner-config", "tekton-pruner-default-spec", "tekton-pipelines",
-              {"global-config": pruner_config(repo.org.namespaces)}, self.pruner)
+              {"global-config": pruner_config(
+                  {**repo.org.namespaces, **{s.key: s.name for s in project_namespaces(repo)}})}, self.pruner)
         cfg = pulumi.Config("plumbing")
         k8s.core.v1.SecretPatch(
             f"{name}-chains-signing-secrets",

@@ -234,14 +234,8 @@ def _project_findings(p: dict, doc: Document, display: str, stem: str) -> list[F
             add(("extra_files",), f"extra_files: {reserved} is written by the release itself")
     if len(set(names)) != len(names):
         add(("extra_files",), "extra_files: a file name appears twice")
-    for key, value in p["timeouts"].items():
-        if parse_go_duration(value) is None:
-            add(("timeouts", key), f"timeouts.{key}: {value!r} is not a duration such as 1h30m")
-    if all(parse_go_duration(v) is not None for v in p["timeouts"].values()):
-        total = parse_go_duration(p["timeouts"]["pipeline"])
-        for key in ("tests", "publish"):
-            if total and parse_go_duration(p["timeouts"][key]) > total:
-                add(("timeouts", key), f"timeouts.{key}: longer than timeouts.pipeline")
+    for path, message in _timeout_problems(p["timeouts"]):
+        add(path, message)
     nightly = p["nightly"]
     if nightly["enabled"] and not nightly["schedule"]:
         add(("nightly",), "nightly: enabled without a schedule")
@@ -300,6 +294,16 @@ def _test_dependency_findings(projects: dict) -> list[Finding]:
                                              f"post_release_test.needs: {exc}"))
         except KeyError:
             pass  # an unknown project, reported above
+    return out
+
+
+def _timeout_problems(timeouts: dict) -> list[tuple[tuple, str]]:
+    out = [(("timeouts", key), f"timeouts.{key}: {value!r} is not a duration such as 1h30m")
+           for key, value in timeouts.items() if parse_go_duration(value) is None]
+    if not out:
+        total = parse_go_duration(timeouts["pipeline"])
+        out += [(("timeouts", key), f"timeouts.{key}: longer than timeouts.pipeline")
+                for key in ("tests", "publish") if total and parse_go_duration(timeouts[key]) > total]
     return out
 
 
@@ -369,7 +373,41 @@ def check_repo(root: Path) -> tuple[Repo | None, list[Finding]]:
     findings += _test_dependency_findings(projects)
     if org is None:
         return None, findings
-    return Repo(root=root, org=build_org(org, Where(ORG_FILE, org_doc)), projects=projects), findings
+    built = build_org(org, Where(ORG_FILE, org_doc))
+    findings += _isolation_findings(built, projects)
+    return Repo(root=root, org=built, projects=projects), findings
+
+
+_K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def _isolation_findings(org, projects: dict) -> list[Finding]:
+    """Each pattern names {project} and {mode} (so no two projects or modes share a namespace or
+    an account) and gives every project a valid Kubernetes name."""
+    from string import Formatter
+
+    from plumbing.org import ISOLATION_FIELDS, MODES
+
+    out = []
+    for what, pattern in org.isolation.items():
+        try:
+            fields = {f for _, f, _, _ in Formatter().parse(pattern) if f is not None}
+        except ValueError as exc:
+            fields = {f"unparsable: {exc}"}
+        if fields != set(ISOLATION_FIELDS):
+            out.append(org.where.finding(("isolation", what), "plumbing-config",
+                                         f"isolation.{what}: {pattern!r} must use exactly {{project}} and {{mode}}"))
+    if out:
+        return out
+    for name, project in sorted(projects.items()):
+        for mode in MODES:
+            for what, limit in (("namespace", 63), ("service_account", 63)):
+                derived = org.isolated_name(what, name, mode)
+                if not _K8S_NAME.match(derived) or len(derived) > limit:
+                    out.append(project.where.finding(("name",), "release-config",
+                                                     f"name: gives the {what} {derived!r} (isolation.{what}), "
+                                                     f"not a Kubernetes name of at most {limit} characters"))
+    return out
 
 
 def _schedule_clashes(schedules) -> list[Finding]:

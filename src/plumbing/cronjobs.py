@@ -52,6 +52,10 @@ def check_jobs(root: Path) -> tuple[dict[str, dict], list[Finding]]:
                                     f"deadline: {job['deadline']!r} must be between 1m and 24h"))
             continue
         job["deadline_seconds"] = int(seconds)
+        if "writer" in job["buckets"].values() and not job.get("prefix"):
+            line, col = doc.position(("buckets",))
+            findings.append(Finding(display, line, col, "error", "cronjob-config",
+                                    "buckets: a writer needs `prefix`, the object names its writes are limited to"))
         for i, rule in enumerate(job["rules"]):
             if "*" in rule["api_groups"] or "*" in rule["resources"]:
                 line, col = doc.position(("rules", i))

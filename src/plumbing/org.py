@@ -3,7 +3,9 @@
 `plumbing.config` builds these after yamale and the cross-field checks; nothing else parses
 plumbing.yaml or releases/. Each value keeps where it came from (`where.at(field...)` gives the
 file, line and column), and the questions several readers ask have one answer here: which
-bucket, registry, namespace and service account a mode uses (`Org.mode`), whether a project has
+bucket, registry, namespace and service account a mode uses (`Org.mode`) and those of one
+project's release (`Org.target`: its own namespace, identity, bucket prefix and registry path),
+whether a project has
 a nightly and its schedule's period, whether a mode runs the tests.
 """
 
@@ -23,6 +25,10 @@ MODES = (NIGHTLY, FULL)
 # plumbing.yaml keys its per-mode maps (namespaces, service accounts, registries, buckets) by
 # "nightly" and "release"; a full release uses the "release" entries.
 MODE_KEYS = {NIGHTLY: "nightly", FULL: "release"}
+# How a project's own namespace and service account are named, per mode ({mode}: nightly or
+# release); plumbing.yaml's `isolation` overrides them. Each project and mode gets its own.
+DEFAULT_ISOLATION = {"namespace": "{project}-{mode}", "service_account": "{project}-{mode}"}
+ISOLATION_FIELDS = ("project", "mode")
 
 
 @dataclass(frozen=True)
@@ -42,13 +48,17 @@ class Where:
 
 @dataclass(frozen=True)
 class ModeSettings:
-    """Where a release of one mode runs and publishes."""
+    """Where a release of one mode runs and publishes; for one project (`Org.target`) also the
+    only bucket prefix and registry path its identity may write."""
 
     mode: str                     # NIGHTLY or FULL
     bucket: str                   # gs:// or file:// URL
     registry: str                 # KO_DOCKER_REPO is <registry>/<project>
     namespace: str
-    service_account: str
+    service_account: str | None   # None: no org-wide account for the mode (projects have their own)
+    project: str | None = None
+    prefix: str | None = None            # <project>/: the object names its identity may create
+    registry_path: str | None = None     # <registry>/<project>: where its identity may push
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,7 @@ class Org:
     public_url: str
     tool_images: Mapping[str, str]
     notify: Notify
+    isolation: Mapping[str, str]           # namespace | service_account -> pattern of {project}, {mode}
     default_platforms: tuple[str, ...]
     default_timeout: str | None
     data: Mapping = field(repr=False, compare=False)   # the effective document, as written beside a release
@@ -98,7 +109,20 @@ class Org:
             raise ConfigError(f"unknown mode {mode!r}; modes: {', '.join(MODES)}")
         key = MODE_KEYS[mode]
         return ModeSettings(mode=mode, bucket=self.buckets.for_mode(mode), registry=self.registry[key],
-                            namespace=self.namespaces[key], service_account=self.service_accounts[key])
+                            namespace=self.namespaces[key], service_account=self.service_accounts.get(key))
+
+    def isolated_name(self, what: str, project: str, mode: str) -> str:
+        """The `isolation` pattern `what` (namespace | service_account) for a project and mode."""
+        return self.isolation[what].format(project=project, mode=MODE_KEYS[mode])
+
+    def target(self, project: str, mode: str) -> ModeSettings:
+        """Where `project`'s release of `mode` runs and what its identity may write: its own
+        namespace and service account, `<bucket>/<project>/` and `<registry>/<project>`."""
+        base = self.mode(mode)
+        return ModeSettings(mode=mode, bucket=base.bucket, registry=base.registry,
+                            namespace=self.isolated_name("namespace", project, mode),
+                            service_account=self.isolated_name("service_account", project, mode),
+                            project=project, prefix=f"{project}/", registry_path=f"{base.registry}/{project}")
 
     def test_settings(self) -> tuple[str, str]:
         """(namespace, service account) post-release test runs use."""
@@ -234,6 +258,11 @@ class Repo:
             known = ", ".join(sorted(self.projects)) or "none"
             raise ConfigError(f"unknown project {name!r}; known projects: {known}") from None
 
+    def run_namespaces(self) -> list[str]:
+        """Every namespace a run may be in: each project's own per mode, then the org's."""
+        own = [self.org.target(name, mode).namespace for name in sorted(self.projects) for mode in MODES]
+        return list(dict.fromkeys(own + list(self.org.namespaces.values())))
+
 
 def build_org(data: dict, where: Where) -> Org:
     """An Org from a document that passed the schema."""
@@ -248,6 +277,7 @@ def build_org(data: dict, where: Where) -> Org:
         buckets=Buckets(**data["buckets"]),
         public_url=data["public_url"],
         tool_images=dict(data["tool_images"]),
+        isolation={**DEFAULT_ISOLATION, **(data.get("isolation") or {})},
         notify=Notify(**{k: notify.get(k) for k in ("slack_webhook_secret", "github_repository",
                                                      "github_token_secret")}),
         default_platforms=tuple(defaults.get("platforms") or ()),

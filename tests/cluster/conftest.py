@@ -18,10 +18,10 @@ import yaml
 
 from plumbing.config import load_repo
 
-NS = "release"
-NIGHTLY_NS = "release-nightly"
-SA = "release-full"
-NIGHTLY_SA = "release-nightly"
+NS = "pipeline-release"
+NIGHTLY_NS = "pipeline-nightly"
+SA = "pipeline-release"
+NIGHTLY_SA = "pipeline-nightly"
 PR = "tekton.dev/v1/pipelineruns"
 TR = "tekton.dev/v1/taskruns"
 
@@ -202,8 +202,8 @@ def kubeconfig(cluster, repo, tmp_path, monkeypatch) -> Path:
 
 def make_plan(repo, mode: str = "full", version: str = "v1.2.3") -> tuple[dict, dict]:
     """A plan and PipelineRun with the shapes the release CLI renders (trimmed to what we read)."""
-    ns = repo.org.mode(mode).namespace
-    sa = repo.org.mode(mode).service_account
+    ns = repo.org.target("pipeline", mode).namespace
+    sa = repo.org.target("pipeline", mode).service_account
     bucket = repo.org.buckets.for_mode(mode)
     plan = {
         "project": "pipeline", "mode": mode, "version": version, "revision": "0" * 40,

@@ -22,7 +22,7 @@ async def test_create_and_follow_to_success(cluster, repo, kubeconfig):
     assert ns == NS and name.startswith("release-pipeline-full-")
     created = cluster.run(ns, name)
     assert created["metadata"]["labels"]["plumbing.tekton.dev/project"] == "pipeline"
-    assert created["spec"]["taskRunTemplate"]["serviceAccountName"] == "release-full"
+    assert created["spec"]["taskRunTemplate"]["serviceAccountName"] == "pipeline-release"
     assert "pre-flight ok" in text
     assert f"created PipelineRun {name} in {NS}" in text
     assert "clone                    running" in text
@@ -70,8 +70,8 @@ async def test_no_follow_prints_how_to_follow(cluster, repo, kubeconfig):
     code = await asyncio.to_thread(apply_release, repo, plan, run, out=out, follow=False)
     assert code == 0
     ((ns, name),) = cluster.runs()
-    assert ns == "release-nightly"
-    assert f"follow it with: release follow {name} -n release-nightly" in out.getvalue()
+    assert ns == "pipeline-nightly"
+    assert f"follow it with: release follow {name} -n pipeline-nightly" in out.getvalue()
 
 
 async def test_logs_of_a_running_step_come_as_they_grow(cluster, repo, kubeconfig):

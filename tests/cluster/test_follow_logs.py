@@ -21,7 +21,7 @@ async def start_run(cluster, repo, fail=False) -> tuple[str, str]:
 
     plan, run = make_plan(repo)
     target = kube.connect(repo)
-    name = await asyncio.to_thread(create_run, target, NS, run, "release-full")
+    name = await asyncio.to_thread(create_run, target, NS, run, "pipeline-release")
     await cluster.play(NS, name, fail=fail, follower=False)
     return NS, name
 
@@ -59,7 +59,7 @@ async def test_logs_upload_next_to_the_release_and_refresh(cluster, repo, kubeco
 async def test_logs_of_a_missing_run_is_one_line(cluster, repo, kubeconfig, repo_dir):
     result = await invoke("logs", "nope", "-n", NS, root=repo_dir)
     assert result.exit_code == 2
-    assert result.output.strip() == "release logs: no PipelineRun 'nope' in namespace release"
+    assert result.output.strip() == "release logs: no PipelineRun 'nope' in namespace pipeline-release"
 
 
 async def test_ctrl_c_detaches_and_follow_reattaches(cluster, repo, kubeconfig, repo_dir):
@@ -67,7 +67,7 @@ async def test_ctrl_c_detaches_and_follow_reattaches(cluster, repo, kubeconfig, 
 
     plan, run = make_plan(repo)
     target = kube.connect(repo)
-    name = await asyncio.to_thread(create_run, target, NS, run, "release-full")
+    name = await asyncio.to_thread(create_run, target, NS, run, "pipeline-release")
     cluster.put_taskrun(NS, name, "clone", state="running", steps=[("fetch", None)])
     cluster.set_run(NS, name, status={"conditions": [{"type": "Succeeded", "status": "Unknown",
                                                       "reason": "Running"}]})

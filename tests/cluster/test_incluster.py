@@ -17,7 +17,7 @@ from .conftest import make_plan
 
 
 async def test_api_rejecting_the_run_fails_the_job(cluster, repo, in_cluster):
-    cluster.kmock["post", "/apis/tekton.dev/v1/namespaces/release-nightly/pipelineruns"] << 422 << {
+    cluster.kmock["post", "/apis/tekton.dev/v1/namespaces/pipeline-nightly/pipelineruns"] << 422 << {
         "apiVersion": "v1", "kind": "Status", "status": "Failure", "code": 422, "reason": "Invalid",
         "message": 'admission webhook "validation.webhook.pipeline.tekton.dev" denied the request: '
                    "invalid value: foo: spec.params"}
@@ -25,7 +25,7 @@ async def test_api_rejecting_the_run_fails_the_job(cluster, repo, in_cluster):
     with pytest.raises(RunRejected) as info:
         await asyncio.to_thread(apply_release, repo, plan, run, out=io.StringIO())
     assert info.value.exit_code == 1
-    assert str(info.value).startswith("the API refused the PipelineRun in release-nightly: 422 admission webhook")
+    assert str(info.value).startswith("the API refused the PipelineRun in pipeline-nightly: 422 admission webhook")
 
 
 async def test_tekton_failing_validation_fails_the_job(cluster, repo, in_cluster):
@@ -37,7 +37,7 @@ async def test_tekton_failing_validation_fails_the_job(cluster, repo, in_cluster
     ns, name = await cluster.wait_for_run()
     cluster.set_run(ns, name, status={"conditions": [{
         "type": "Succeeded", "status": "False", "reason": "PipelineValidationFailed",
-        "message": "Pipeline release-nightly/x can't be Run; it has an invalid spec"}]})
+        "message": "Pipeline pipeline-nightly/x can't be Run; it has an invalid spec"}]})
     assert await asyncio.wait_for(task, 10) == 1
     assert f"Tekton rejected PipelineRun {ns}/{name}: PipelineValidationFailed: Pipeline" in out.getvalue()
 
@@ -73,10 +73,10 @@ def test_in_cluster_is_detected_from_env_and_token(tmp_path, monkeypatch):
     assert not kube.in_cluster()            # no token mounted
     (sa / "token").write_text("t0ken")
     (sa / "ca.crt").write_text("-----BEGIN CERTIFICATE-----\n")
-    (sa / "namespace").write_text("release-nightly\n")
+    (sa / "namespace").write_text("pipeline-nightly\n")
     assert kube.in_cluster()
     target = kube.connect(None)
-    assert target.in_cluster and target.namespace == "release-nightly"
+    assert target.in_cluster and target.namespace == "pipeline-nightly"
     assert target.api_client.configuration.host == "https://127.0.0.1:6443"
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST")
     assert not kube.in_cluster()
@@ -99,7 +99,7 @@ async def test_cronjob_release_nightly_apply_over_the_in_cluster_config(cluster,
                                                       "reason": "Running"}]})
     result = await asyncio.wait_for(task, 30)
     assert result.exit_code == 0, result.output + result.stderr
-    assert f"created PipelineRun {name} in release-nightly (in-cluster service account)" in result.output
+    assert f"created PipelineRun {name} in pipeline-nightly (in-cluster service account)" in result.output
     assert f"PipelineRun {ns}/{name} accepted and running" in result.output
     post = cluster.posts()[0]
     assert post.headers.get("Authorization").lower() == "bearer in-cluster-token"
@@ -114,14 +114,14 @@ async def test_cronjob_fails_when_the_api_rejects_the_run(cluster, in_cluster, r
     monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
     monkeypatch.setenv("GIT_CONFIG_KEY_0", f"url.file://{git_remote}.insteadOf")
     monkeypatch.setenv("GIT_CONFIG_VALUE_0", "https://github.com/tektoncd/pipeline")
-    cluster.kmock["post", "/apis/tekton.dev/v1/namespaces/release-nightly/pipelineruns"] << 403 << {
+    cluster.kmock["post", "/apis/tekton.dev/v1/namespaces/pipeline-nightly/pipelineruns"] << 403 << {
         "apiVersion": "v1", "kind": "Status", "status": "Failure", "code": 403, "reason": "Forbidden",
-        "message": 'pipelineruns.tekton.dev is forbidden: User "system:serviceaccount:release-nightly:'
-                   'release-nightly" cannot create resource "pipelineruns"'}
+        "message": 'pipelineruns.tekton.dev is forbidden: User "system:serviceaccount:pipeline-nightly:'
+                   'pipeline-nightly" cannot create resource "pipelineruns"'}
     result = await asyncio.to_thread(CliRunner().invoke, release,
                                      ["nightly", "pipeline", "--apply", "--root", str(repo_dir)])
     assert result.exit_code == 1
-    assert result.stderr.startswith("release nightly: the API refused the PipelineRun in release-nightly: "
+    assert result.stderr.startswith("release nightly: the API refused the PipelineRun in pipeline-nightly: "
                                     "403 pipelineruns.tekton.dev is forbidden")
 
 
@@ -135,8 +135,8 @@ async def test_finally_task_uploads_logs_in_cluster_without_plumbing_yaml(cluste
     from plumbing.cluster.apply import create_run
 
     plan, run = make_plan(repo, mode="nightly", version="v20261124-0123456789")
-    name = await asyncio.to_thread(create_run, kube.connect(None), "release-nightly", run, "release-nightly")
-    await cluster.play("release-nightly", name, fail=True, follower=False)
+    name = await asyncio.to_thread(create_run, kube.connect(None), "pipeline-nightly", run, "pipeline-nightly")
+    await cluster.play("pipeline-nightly", name, fail=True, follower=False)
     empty = tmp_path / "container"
     empty.mkdir()
     monkeypatch.chdir(empty)

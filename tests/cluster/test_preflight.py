@@ -51,7 +51,7 @@ async def test_missing_service_account(cluster, repo, kubeconfig):
     plan, run = make_plan(repo)
     plan["cluster"]["service_account"] = "nobody"
     message = await refused(repo, plan, run)
-    assert message == "service account 'nobody' does not exist in namespace 'release'"
+    assert message == "service account 'nobody' does not exist in namespace 'pipeline-release'"
     assert cluster.posts() == []
 
 
@@ -122,4 +122,37 @@ async def test_forbidden_namespace_read_falls_back_to_the_service_account(cluste
     plan, run = make_plan(repo, mode="nightly", version="v20261124-0123456789")
     plan["cluster"]["namespace"] = run["metadata"]["namespace"] = "locked"
     message = await refused(repo, plan, run)
-    assert message == "service account 'release-nightly' does not exist in namespace 'locked'"
+    assert message == "service account 'pipeline-nightly' does not exist in namespace 'locked'"
+
+
+async def test_another_projects_namespace_and_account_are_refused(cluster, repo, kubeconfig):
+    """Both exist in the cluster, but they are triggers' own: pipeline's release may not run there."""
+    other = repo.org.target("triggers", "full")
+    cluster.kmock[f"get /api/v1/namespaces/{other.namespace}"] << {
+        "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": other.namespace}}
+    cluster.kmock.objects["v1/serviceaccounts", other.namespace, other.service_account] = {
+        "metadata": {"name": other.service_account, "namespace": other.namespace}}
+    plan, run = make_plan(repo)
+    plan["cluster"].update(namespace=other.namespace, service_account=other.service_account)
+    run["metadata"]["namespace"] = other.namespace
+    message = await refused(repo, plan, run)
+    assert message == "namespace 'triggers-release' is not pipeline's own for a full release ('pipeline-release')"
+    assert cluster.posts() == []
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda run: run["spec"]["taskRunTemplate"].update(serviceAccountName="triggers-release"),
+     "the PipelineRun runs as 'triggers-release', not pipeline's 'pipeline-release'"),
+    (lambda run: run["spec"]["params"].append({"name": "ko-docker-repo", "value": "ghcr.io/tektoncd/triggers"}),
+     "the PipelineRun pushes to 'ghcr.io/tektoncd/triggers', not pipeline's registry path 'ghcr.io/tektoncd/pipeline'"),
+    (lambda run: run["spec"].setdefault("workspaces", []).append(
+        {"name": "registry-credentials", "secret": {"secretName": "registry-credentials"}}),
+     "the PipelineRun pushes with secret 'registry-credentials', not pipeline's own 'registry-push'"),
+])
+def test_run_must_act_as_the_project(repo, change, expected):
+    plan, run = make_plan(repo)
+    preflight.check_target(repo, plan, run)   # as rendered: accepted
+    change(run)
+    with pytest.raises(kube.Refused) as info:
+        preflight.check_target(repo, plan, run)
+    assert str(info.value) == expected

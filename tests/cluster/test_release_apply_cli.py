@@ -53,5 +53,5 @@ async def test_release_nightly_apply_no_follow(cluster, kubeconfig, repo_dir, gi
     result = await asyncio.to_thread(CliRunner().invoke, release, args)
     assert result.exit_code == 0, result.output + result.stderr
     ((ns, name),) = cluster.runs()
-    assert ns == "release-nightly" and name.startswith("release-pipeline-nightly-")
-    assert f"follow it with: release follow {name} -n release-nightly" in result.output
+    assert ns == "pipeline-nightly" and name.startswith("release-pipeline-nightly-")
+    assert f"follow it with: release follow {name} -n pipeline-nightly" in result.output

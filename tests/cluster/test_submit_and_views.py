@@ -25,18 +25,18 @@ def image_build_run() -> dict:
 async def test_submit_creates_with_the_service_account_and_follows(cluster, repo, kubeconfig):
     out = io.StringIO()
     task = asyncio.create_task(asyncio.to_thread(
-        submit, repo, image_build_run(), namespace="release-nightly", service_account="release-nightly",
+        submit, repo, image_build_run(), namespace="pipeline-nightly", service_account="pipeline-nightly",
         follow=True, out=out, interval=0.03))
     ns, name = await cluster.wait_for_run()
     await cluster.play(ns, name)
     assert await asyncio.wait_for(task, 10) == 0
     assert name.startswith("image-build-plumbing-") and len(name) == len("image-build-plumbing-") + 5
-    assert cluster.run(ns, name)["spec"]["taskRunTemplate"]["serviceAccountName"] == "release-nightly"
+    assert cluster.run(ns, name)["spec"]["taskRunTemplate"]["serviceAccountName"] == "pipeline-nightly"
 
 
 async def test_submit_refuses_a_missing_service_account(cluster, repo, kubeconfig):
     with pytest.raises(kube.Refused, match="service account 'builder' does not exist"):
-        await asyncio.to_thread(submit, repo, image_build_run(), namespace="release-nightly",
+        await asyncio.to_thread(submit, repo, image_build_run(), namespace="pipeline-nightly",
                                 service_account="builder", follow=False, out=io.StringIO())
     assert cluster.posts() == []
 
@@ -50,7 +50,7 @@ async def test_a_terminal_gets_the_rich_live_table(cluster, repo, kubeconfig):
     from plumbing.cluster.apply import create_run
 
     target = kube.connect(repo)
-    name = await asyncio.to_thread(create_run, target, "release", image_build_run(), "release-full")
+    name = await asyncio.to_thread(create_run, target, "release", image_build_run(), "pipeline-release")
     await cluster.play("release", name, fail=True, follower=False)
     out = FakeTTY()
     assert await asyncio.to_thread(follow_run, target, "release", name, out=out, interval=0.03) == 1
@@ -101,6 +101,8 @@ async def test_plumbing_image_build_apply_through_the_cli(cluster, kubeconfig, r
     from plumbing.cli.main import plumbing
 
     shutil.copytree(repo_root / "images", repo_dir / "images")
+    cluster.kmock["get /api/v1/namespaces/release"] << {   # the org's namespace for CI images
+        "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "release"}}
     cluster.kmock.objects["v1/serviceaccounts", "release", "image-builder"] = {
         "metadata": {"name": "image-builder", "namespace": "release"}}
     result = await asyncio.to_thread(CliRunner().invoke, plumbing,

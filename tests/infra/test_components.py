@@ -111,18 +111,32 @@ def test_identities(repo):
     assert accounts == {i.name for i in idents if i.gcp}
     assert not of_type(inv, "gcp:serviceaccount/key:Key")
     wi = {r["inputs"]["member"] for r in of_type(children, "gcp:serviceaccount/iAMMember:IAMMember")}
-    sa, ns = repo.org.service_accounts, repo.org.namespaces
-    assert f"serviceAccount:proj.svc.id.goog[{ns['nightly']}/{sa['nightly']}]" in wi
-    grants = {(r["inputs"]["bucket"], r["inputs"]["role"], r["inputs"]["member"])
-              for r in of_type(children, "gcp:storage/bucketIAMMember:BucketIAMMember")}
-    nightly = f"serviceAccount:{sa['nightly']}@proj.iam.gserviceaccount.com"
-    release = f"serviceAccount:{sa['release']}@proj.iam.gserviceaccount.com"
     b = {k: model.bucket_name(v) for k, v in vars(repo.org.buckets).items()}
-    assert {g for g in grants if g[2] == nightly} == {(b["nightly"], "roles/storage.objectUser", nightly),
-                                                      (b["logs"], "roles/storage.objectUser", nightly)}
-    assert {g for g in grants if g[2] == release} == {(b["release"], "roles/storage.objectUser", release),
-                                                      (b["logs"], "roles/storage.objectUser", release)}
-    assert not any(g[2] == nightly and g[0] == b["release"] for g in grants), "nightly must not touch releases"
+    grants = {}
+    for r in of_type(children, "gcp:storage/bucketIAMMember:BucketIAMMember"):
+        i = r["inputs"]
+        grants.setdefault(i["member"], set()).add((i["bucket"], i["role"], (i.get("condition") or {}).get("expression")))
+    for name in repo.projects:
+        for mode, bucket in (("nightly", b["nightly"]), ("full", b["release"])):
+            t = repo.org.target(name, mode)
+            assert f"serviceAccount:proj.svc.id.goog[{t.namespace}/{t.service_account}]" in wi
+            objects = f"projects/_/buckets/{bucket}/objects/{name}"
+            # read the bucket; create only under <project>/; replace only latest/ and the run records
+            assert grants[f"serviceAccount:{t.service_account}@proj.iam.gserviceaccount.com"] == {
+                (bucket, "roles/storage.objectViewer", None),
+                (bucket, "projects/proj/roles/plumbingObjectCreator", f"resource.name.startsWith('{objects}/')"),
+                (bucket, "projects/proj/roles/plumbingObjectReplacer",
+                 f"resource.name.startsWith('{objects}/latest/') || (resource.name.startsWith('{objects}/previous/') && "
+                 "(resource.name.endsWith('/logs.txt') || resource.name.endsWith('/outcome.json') || "
+                 "resource.name.endsWith('/test-logs.txt') || resource.name.endsWith('/tested.json')))")}
+    assert not any(role.endswith("objectUser") for g in grants.values() for _, role, _ in g), "no unconditioned writer"
+    roles = {r["inputs"]["roleId"]: r["inputs"]["permissions"]
+             for r in of_type(children, "gcp:projects/iAMCustomRole:IAMCustomRole")}
+    assert roles == {"plumbingObjectCreator": ["storage.objects.create"],
+                     "plumbingObjectReplacer": ["storage.objects.create", "storage.objects.delete"],
+                     "plumbingReleaseBreakGlass": ["storage.objects.create", "storage.objects.delete",
+                                                   "storage.objects.update"]}
+    assert not any(role.endswith("plumbingReleaseBreakGlass") for g in grants.values() for _, role, _ in g)
 
 
 def test_access(repo):
@@ -131,21 +145,27 @@ def test_access(repo):
     idents = model.identities(repo, load_images(repo), load_jobs(repo))
     inv = build(lambda s: Access("a", repo=repo, identities=idents, emails={}), LOCAL_CONFIG)
     children = assert_component(inv, "plumbing:infra:Access", "a")
-    assert {r["inputs"]["metadata"]["name"] for r in of_type(children, ":Namespace")} == set(repo.org.namespaces.values())
-    roles = {r["inputs"]["metadata"]["name"]: r["inputs"]["rules"] for r in of_type(children, "v1:Role")}
-    launcher = repo.org.service_accounts["nightly"] + model.LAUNCHER_SUFFIX
-    assert roles[launcher] == [
+    spaces = {r["inputs"]["metadata"]["name"]: r["inputs"]["metadata"]["labels"] for r in of_type(children, ":Namespace")}
+    own = {repo.org.target(p, m).namespace: (p, m) for p in repo.projects for m in ("nightly", "full")}
+    assert set(spaces) == set(repo.org.namespaces.values()) | set(own)
+    assert len(own) == 2 * len(repo.projects)
+    for ns, (project, mode) in own.items():
+        assert spaces[ns]["plumbing.tekton.dev/project"] == project and spaces[ns]["plumbing.tekton.dev/mode"] == mode
+    roles = {(r["inputs"]["metadata"]["namespace"], r["inputs"]["metadata"]["name"]): r["inputs"]["rules"]
+             for r in of_type(children, "v1:Role")}
+    t = repo.org.target("pipeline", "nightly")
+    # the launcher starts runs in its project's nightly namespace only, as that project's runner
+    assert roles[(t.namespace, t.service_account + model.LAUNCHER_SUFFIX)] == [
         {"apiGroups": ["tekton.dev"], "resources": ["pipelineruns"], "verbs": ["create", "get", "list", "watch"]},
-        {"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["get"],
-         "resourceNames": [repo.org.service_accounts["nightly"]]}]
+        {"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["get"], "resourceNames": [t.service_account]}]
     sas = {r["inputs"]["metadata"]["name"]: r["inputs"] for r in of_type(children, ":ServiceAccount")}
     ci_runner = repo.org.service_accounts["ci"]
-    assert ci_runner not in roles, "the PR runner runs untrusted code and gets no Kubernetes API access"
+    assert ("ci", ci_runner) not in roles, "the PR runner runs untrusted code and gets no Kubernetes API access"
     assert sas[ci_runner]["automountServiceAccountToken"] is False
-    for mode in ("nightly", "release"):
-        runner = repo.org.service_accounts[mode]
+    for project, mode in [(p, m) for p in repo.projects for m in ("nightly", "full")]:
+        t = repo.org.target(project, mode)
         # only what `release logs RUN --upload` in the pipeline's finally reads
-        assert roles[runner] == [
+        assert roles[(t.namespace, t.service_account)] == [
             {"apiGroups": ["tekton.dev"], "resources": ["pipelineruns"], "verbs": ["get"]},
             {"apiGroups": ["tekton.dev"], "resources": ["taskruns"], "verbs": ["get", "list"]},
             {"apiGroups": [""], "resources": ["pods", "pods/log"], "verbs": ["get"]}]
@@ -172,6 +192,12 @@ def test_secrets(repo):
     notify = repo.org.notify
     assert {s.name for s in specs} >= {notify.slack_webhook_secret, notify.github_token_secret,
                                        model.REGISTRY_SECRET, model.PR_WEBHOOK_SECRET}
+    # each project's push credential only in its own namespaces, for its own registry path
+    push = {(r["inputs"]["metadata"]["namespace"], r["inputs"]["metadata"]["labels"].get("plumbing.tekton.dev/project"),
+             r["inputs"]["metadata"]["annotations"].get("plumbing.tekton.dev/registry-path"))
+            for r in secrets if r["inputs"]["metadata"]["name"] == "registry-push"}
+    assert push == {(repo.org.target(p, m).namespace, p, repo.org.target(p, m).registry_path)
+                    for p in repo.projects for m in ("nightly", "full")}
     import base64
     import json
     cfg = json.loads(docker_config({"ghcr.io"}, "bot", "t0k"))
@@ -196,6 +222,9 @@ def test_tekton(repo):
     assert "namespaces:" in patches["tekton-pruner-default-spec"]["data"]["global-config"]
     for ns in repo.org.namespaces.values():
         assert f"  {ns}:" in pruner_config(repo.org.namespaces)
+    pruned = patches["tekton-pruner-default-spec"]["data"]["global-config"]
+    for project in repo.projects:   # each project's own namespaces, kept as long as their mode's
+        assert f"  {project}-release:\n    ttlSecondsAfterFinished: {30 * 86400}\n" in pruned
     (signing,) = of_type(children, "SecretPatch")
     assert signing["inputs"]["stringData"] == "[secret]"
 
@@ -261,8 +290,8 @@ def test_nightly_command_and_launcher(repo):
     jobs = {j.name: j for j in model.scheduled_jobs(repo, load_images(repo), load_jobs(repo))}
     j = jobs["nightly-pipeline"]
     assert j.command[:4] == ["release", "nightly", "pipeline", "--apply"]
-    assert j.service_account == repo.org.service_accounts["nightly"] + "-launcher"
-    assert j.namespace == repo.org.namespaces["nightly"]
+    assert j.service_account == "pipeline-nightly-launcher"
+    assert j.namespace == "pipeline-nightly"
     assert jobs["image-build-plumbing"].command[:5] == ["plumbing", "image", "build", "plumbing", "--apply"]
     assert jobs["dashboard-refresh"].command == ["plumbing", "dashboard", "--upload"]
     assert jobs["stale-nightly-watch"].command == ["release", "status"]

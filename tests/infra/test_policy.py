@@ -202,9 +202,11 @@ def test_each_policy_reports_a_bad_inventory_naming_the_resource(dogfooding, pid
 
 
 def test_every_policy_has_a_failing_case():
+    from plumbing.inventory.isolation_policies import POLICIES as ISOLATION  # cases in test_isolation.py
+
     from .test_github_policy import GITHUB_BAD
 
-    assert set(BAD) | set(GITHUB_BAD) == set(policy.POLICIES)
+    assert set(BAD) | set(GITHUB_BAD) | set(ISOLATION) == set(policy.POLICIES)
 
 
 def test_coverage_reports_missing_extra_and_wrong_schedule(dogfooding):
@@ -224,8 +226,8 @@ def test_coverage_reports_missing_extra_and_wrong_schedule(dogfooding):
     (msg,) = policy.coverage(extra, jobs)
     assert "hand-made" in msg and "matches no releases/" in msg
     wrong_sa = copy.deepcopy(dogfooding)
-    _pod(wrong_sa)["serviceAccountName"] = "release-nightly"
-    assert any("must run as release-nightly-launcher" in m for m in policy.coverage(wrong_sa, jobs))
+    _pod(wrong_sa)["serviceAccountName"] = "triggers-nightly-launcher"   # another project's launcher
+    assert any("must run as pipeline-nightly-launcher" in m for m in policy.coverage(wrong_sa, jobs))
 
 
 def test_policy_ids_are_reported_by_the_cli_with_exit_1(monkeypatch):

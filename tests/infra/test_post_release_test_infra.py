@@ -26,8 +26,10 @@ def test_the_program_declares_a_namespaced_tester_the_launcher_role_and_a_quota(
                 and any(s["name"] == "post-release-tester" for s in r["inputs"].get("subjects") or [])]
     launcher = named(inventory, "post-release-tests-launcher-binding")["inputs"]
     assert launcher["metadata"]["namespace"] == "post-release-test"
-    assert sorted((s["namespace"], s["name"]) for s in launcher["subjects"]) == [
-        ("release", "release-full"), ("release-nightly", "release-nightly")]
+    # each project's own release runners (docs/isolation.md), no shared account
+    assert sorted((s["namespace"], s["name"]) for s in launcher["subjects"]) == sorted(
+        (f"{p}-{m}", f"{p}-{m}") for p in ("chains", "cli", "dashboard", "operator", "pipeline", "triggers")
+        for m in ("nightly", "release"))
     rules = named(inventory, "post-release-tests-launcher-role")["inputs"]["rules"]
     assert [(r["apiGroups"], r["resources"], r["verbs"]) for r in rules] == [
         (x["api_groups"], x["resources"], x["verbs"]) for x in LAUNCH_RULES]

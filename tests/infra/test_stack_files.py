@@ -128,10 +128,14 @@ def test_job_names_that_cannot_name_a_google_service_account_are_refused(tmp_pat
     shutil.copytree(ROOT / "releases", tmp_path / "releases")
     (tmp_path / "cronjobs").mkdir()
     body = "description: d\nschedule: '0 1 * * *'\nnamespace: ci\ncommand: [x]\ndeadline: 10m\nbuckets: {logs: reader}\n"
-    (tmp_path / "cronjobs" / "a-very-long-job-name-for-a-google-account.yaml").write_text(body)
+    (tmp_path / "cronjobs" / "job.yaml").write_text(body)
     repo = load_repo(tmp_path)
-    with pytest.raises(ConfigError, match="6 to 30 characters"):
+    with pytest.raises(ConfigError, match="at least 6 characters"):
         model.identities(repo, load_images(repo), load_jobs(repo))
+    (tmp_path / "cronjobs" / "job.yaml").unlink()
+    (tmp_path / "cronjobs" / "a-very-long-job-name-for-a-google-account.yaml").write_text(body)
+    (long,) = [i for i in model.identities(repo, load_images(repo), load_jobs(repo)) if i.name.startswith("a-very")]
+    assert long.gcp_id.startswith("a-very-long-job-name-fo-") and len(long.gcp_id) == 30   # shortened, hashed
     (tmp_path / "cronjobs" / "a-very-long-job-name-for-a-google-account.yaml").unlink()
     (tmp_path / "cronjobs" / "ci-runner.yaml").write_text(body)   # clashes with service_accounts.ci
     with pytest.raises(ConfigError, match="two identities share"):

@@ -31,7 +31,11 @@ def test_nightly_json_plan(repo_root, tmp_path):
                                         "cmd/controller:v20261124-3ee1745ae5")
     assert plan["publish"]["previous"] == "gs://tekton-releases-nightly/pipeline/previous/v20261124-3ee1745ae5/"
     assert plan["publish"]["latest"] == "gs://tekton-releases-nightly/pipeline/latest/"
-    assert plan["cluster"]["namespace"] == "release-nightly"
+    # pipeline's own namespace and identity, pushing with its own credential
+    assert plan["cluster"]["namespace"] == "pipeline-nightly"
+    assert plan["cluster"]["service_account"] == "pipeline-nightly"
+    assert plan["cluster"]["push_secret"] == "registry-push"
+    assert plan["ko_docker_repo"] == "ghcr.io/tektoncd/nightly/pipeline"
     assert {Path(f).name for f in plan["files"]} >= {"pipelinerun.yaml", "pipeline.yaml", "tasks.yaml", "config.yaml"}
     assert all(Path(f).is_file() for f in plan["files"])
 
@@ -56,7 +60,7 @@ def test_text_plan_names_everything_a_reviewer_checks(repo_root, tmp_path):
     assert result.exit_code == 0, result.output
     for text in ("v1.2.3", SHA, "ghcr.io/tektoncd/pipeline/github.com/tektoncd/pipeline/cmd/webhook:v1.2.3",
                  "gs://tekton-releases/pipeline/latest/", "higher than v1.2.2", "dogfooding",
-                 "namespace release, service account release-full", "windows/amd64"):
+                 "namespace pipeline-release, service account pipeline-release", "windows/amd64"):
         assert text in result.output
 
 

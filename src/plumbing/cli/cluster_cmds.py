@@ -33,7 +33,7 @@ def _find_run(target, repo, name: str, namespace: str | None):
     else:
         candidates = [target.namespace] if target.namespace else []
         if repo is not None:
-            candidates += list(repo.org.namespaces.values())
+            candidates += repo.run_namespaces()
         candidates = list(dict.fromkeys(c for c in candidates if c))
     if not candidates:
         raise PlumbingError("no namespace to look in: pass -n NAMESPACE")

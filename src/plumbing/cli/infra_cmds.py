@@ -36,8 +36,9 @@ def plan(stack, output, diff_file, root):
     """Run the Pulumi program under Pulumi's mocks and print what it declares.
 
     Exits 1 when a policy (public access, keys, cluster-admin, wildcards, CronJob spec, pinned
-    images, secrets, one CronJob per nightly/image/job, GitHub branch protection and teams) is
-    broken; the messages go to stderr.
+    images, secrets, one CronJob per nightly/image/job, GitHub branch protection and teams, each
+    project isolated: prefix conditions, own prefix and registry path, published releases
+    immutable) is broken; the messages go to stderr.
     """
     from plumbing.config import find_root
     from plumbing.inventory.commands import plan as run

@@ -1,7 +1,8 @@
 """The guards `--apply` runs before anything is created. Each failure is a one-line refusal.
 
-Order: the cluster (checked by kube.connect), the namespace, the service account, the bucket
-configured for the mode, then for a full release: the version is not in the bucket and the git
+Order: the cluster (checked by kube.connect), the namespace, the service account, that both
+are the project's own for the mode (and the run pushes with its own credential to its own
+registry path), the bucket configured for the mode, then for a full release: the version is not in the bucket and the git
 tag does not exist. Last, `latest/` is decided from the bucket's listing, never from a flag.
 """
 
@@ -44,6 +45,31 @@ def check_service_account(target: Target, namespace: str, name: str) -> None:
         if exc.status == 404:
             raise Refused(f"service account {name!r} does not exist in namespace {namespace!r}") from None
         raise Refused(f"cannot read service account {namespace}/{name}: {api_error(exc)}") from None
+
+
+def check_target(repo, plan: dict, pipelinerun: dict) -> None:
+    """The run executes as the project's own identity in its own namespace (Org.target), pushes
+    with its own credential to its own registry path: never as another project's or a shared one."""
+    project, mode = plan["project"], plan["mode"]
+    target = repo.org.target(project, mode)
+    cluster = plan["cluster"]
+    for what, planned, wanted in (("namespace", cluster["namespace"], target.namespace),
+                                  ("service account", cluster["service_account"], target.service_account)):
+        if planned != wanted:
+            raise Refused(f"{what} {planned!r} is not {project}'s own for a {mode} release ({wanted!r})")
+    spec = pipelinerun.get("spec") or {}
+    runs_as = (spec.get("taskRunTemplate") or {}).get("serviceAccountName")
+    if runs_as is not None and runs_as != target.service_account:
+        raise Refused(f"the PipelineRun runs as {runs_as!r}, not {project}'s {target.service_account!r}")
+    repo_param = _params(pipelinerun).get("ko-docker-repo")
+    if repo_param is not None and repo_param != target.registry_path:
+        raise Refused(f"the PipelineRun pushes to {repo_param!r}, not {project}'s registry path {target.registry_path!r}")
+    from plumbing.inventory.isolation import PUSH_SECRET
+
+    for ws in spec.get("workspaces") or []:
+        secret = (ws.get("secret") or {}).get("secretName")
+        if ws.get("name") == "registry-credentials" and secret not in (None, PUSH_SECRET):
+            raise Refused(f"the PipelineRun pushes with secret {secret!r}, not {project}'s own {PUSH_SECRET!r}")
 
 
 def check_bucket(repo, plan: dict, pipelinerun: dict) -> str:
@@ -108,6 +134,7 @@ def run_all(repo, plan: dict, pipelinerun: dict, target: Target, out=None) -> di
         raise Refused(f"the PipelineRun's namespace {run_ns!r} is not the plan's {namespace!r}")
     check_namespace(target, namespace)
     check_service_account(target, namespace, service_account)
+    check_target(repo, plan, pipelinerun)
     bucket_url = check_bucket(repo, plan, pipelinerun)
 
     from plumbing.storage import open_bucket

@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from plumbing.findings import ConfigError
-from plumbing.inventory import posttest
+from plumbing.inventory import isolation, posttest
+from plumbing.inventory.isolation import REPLACER, Condition, Grant
+from plumbing.org import MODE_KEYS
+from plumbing.versions import NIGHTLY
 
 LAUNCHER_SUFFIX = "-launcher"
 IMAGE_BUILDER = "image-builder"
@@ -60,8 +63,9 @@ TRIGGERS_CLUSTER_RULES = (
      "verbs": ["get", "list", "watch"]},
 )
 
-# Bucket access by job: writer may create, overwrite and delete objects; reader only read.
-BUCKET_ROLES = {"writer": "roles/storage.objectUser", "reader": "roles/storage.objectViewer"}
+# A cronjobs/ job's bucket access: reader reads; writer creates, overwrites and deletes, only
+# under the job's `prefix` (an IAM condition).
+READER_ROLE = "roles/storage.objectViewer"
 
 LAUNCHER_RESOURCES = {"requests": {"cpu": "100m", "memory": "256Mi"},
                       "limits": {"cpu": "500m", "memory": "512Mi"}}
@@ -77,17 +81,28 @@ class Identity:
     """One Kubernetes service account and everything it may do."""
 
     name: str
-    namespace_key: str            # nightly | release | ci
+    namespace_key: str            # nightly | release | ci, or <project>/<mode key> (isolation)
     namespace: str
     purpose: str
     gcp: bool = False             # gets a Google service account through Workload Identity
-    buckets: dict = field(default_factory=dict)          # bucket key -> reader | writer
+    grants: list = field(default_factory=list)           # isolation.Grant: bucket roles
     rules: list = field(default_factory=list)            # namespaced RBAC rules
     cluster_rules: list = field(default_factory=list)    # cluster-scoped read rules
+    project: str | None = None    # the released project it acts for (isolation)
 
     @property
     def key(self) -> str:
         return f"{self.namespace}/{self.name}"
+
+    @property
+    def gcp_id(self) -> str:
+        """Its Google service account's id (6-30 characters): the name, or a shortened one
+        with a hash when longer, so long project names still get unique accounts."""
+        if len(self.name) <= 30:
+            return self.name
+        import hashlib
+
+        return f"{self.name[:23].rstrip('-')}-{hashlib.sha256(self.key.encode()).hexdigest()[:6]}"
 
 
 @dataclass
@@ -100,6 +115,8 @@ class SecretSpec:
     keys: dict                    # secret data key -> Pulumi config key (a secret)
     purpose: str
     kind: str = "plain"           # plain | dockerconfig
+    project: str | None = None    # a project's own push credential: only in its namespaces
+    registry_path: str | None = None
 
 
 @dataclass
@@ -122,16 +139,7 @@ class Job:
 
 def identities(repo, images: dict, jobs: dict) -> list[Identity]:
     ns, sa = repo.org.namespaces, repo.org.service_accounts
-    out = [
-        Identity(sa["nightly"], "nightly", ns["nightly"], "runs nightly release PipelineRuns",
-                 gcp=True, buckets={"nightly": "writer", "logs": "writer"},
-                 rules=[dict(r) for r in RUN_LOG_RULES]),
-        Identity(sa["nightly"] + LAUNCHER_SUFFIX, "nightly", ns["nightly"],
-                 "the nightly CronJobs: create and read PipelineRuns", gcp=True, buckets={"nightly": "reader"},
-                 rules=launch_rules(sa["nightly"])),
-        Identity(sa["release"], "release", ns["release"], "runs full release PipelineRuns",
-                 gcp=True, buckets={"release": "writer", "logs": "writer"},
-                 rules=[dict(r) for r in RUN_LOG_RULES]),
+    out = project_identities(repo) + [
         Identity(sa["ci"], "ci", ns["ci"], "runs PR check PipelineRuns (untrusted code: no access)"),
         Identity(PR_TRIGGERS, "ci", ns["ci"], "the PR webhook EventListener",
                  rules=[dict(r) for r in TRIGGERS_RULES], cluster_rules=[dict(r) for r in TRIGGERS_CLUSTER_RULES]),
@@ -144,20 +152,56 @@ def identities(repo, images: dict, jobs: dict) -> list[Identity]:
         ]
     if posttest.enabled(repo):
         out.append(Identity(repo.org.test_settings()[1], "test", ns["test"], posttest.TESTER_PURPOSE, gcp=True,
-                            buckets={"nightly": "writer", "release": "writer"},
+                            grants=isolation.verdict_grants(repo),
                             rules=[dict(r) for r in posttest.TESTER_RULES]))
     for job in jobs.values():
         out.append(Identity(job["name"], job["namespace"], ns[job["namespace"]], f"the {job['name']} CronJob",
-                            gcp=bool(job["buckets"]), buckets=dict(job["buckets"]),
+                            gcp=bool(job["buckets"]), grants=job_grants(repo, job),
                             rules=[dict(r) for r in job["rules"]]))
     seen: dict[str, str] = {}
+    seen_ids: dict[str, str] = {}
     for ident in out:
-        if ident.gcp and not 6 <= len(ident.name) <= 30:
-            raise ConfigError(f"{ident.key}: {ident.name!r} must be 6 to 30 characters to name its Google "
+        if ident.gcp and len(ident.gcp_id) < 6:
+            raise ConfigError(f"{ident.key}: {ident.name!r} must be at least 6 characters to name its Google "
                               "service account (Workload Identity)")
         if ident.key in seen:
             raise ConfigError(f"{ident.key}: two identities share this service account ({seen[ident.key]}, {ident.purpose})")
         seen[ident.key] = ident.purpose
+        if ident.gcp and ident.gcp_id in seen_ids:
+            raise ConfigError(f"{ident.key}: its Google service account {ident.gcp_id!r} is also {seen_ids[ident.gcp_id]}'s")
+        if ident.gcp:
+            seen_ids[ident.gcp_id] = ident.key
+    return out
+
+
+def project_identities(repo) -> list[Identity]:
+    """Per project and mode, in the project's own namespace: the release runner, bound to a
+    Google identity writing only <bucket>/<project>/; for a scheduled nightly, its launcher."""
+    out = []
+    for space in isolation.namespaces(repo):
+        target = repo.org.target(space.project, space.mode)
+        runner = target.service_account
+        out.append(Identity(runner, space.key, space.name, f"runs {space.project}'s {space.mode} release PipelineRuns",
+                            gcp=True, grants=isolation.project_grants(space.project, space.mode, bucket_name(target.bucket)),
+                            rules=[dict(r) for r in RUN_LOG_RULES], project=space.project))
+        if space.mode == NIGHTLY and repo.projects[space.project].has_nightly:
+            out.append(Identity(runner + LAUNCHER_SUFFIX, space.key, space.name,
+                                f"{space.project}'s nightly CronJob: create and read its PipelineRuns", gcp=True,
+                                grants=[Grant("nightly", READER_ROLE)], rules=launch_rules(runner),
+                                project=space.project))
+    return out
+
+
+def job_grants(repo, job: dict) -> list[Grant]:
+    out = []
+    for key, access in sorted(job["buckets"].items()):
+        if access == "reader":
+            out.append(Grant(key, READER_ROLE))
+            continue
+        bucket = bucket_name(getattr(repo.org.buckets, key))
+        out += [Grant(key, READER_ROLE), Grant(key, REPLACER.role_id, Condition(
+            f"{job['name']} objects only", f"resource.name.startsWith('{isolation.object_prefix(bucket, job['prefix'])}')",
+            f"Objects under {job['prefix']} of {bucket}"))]
     return out
 
 
@@ -165,15 +209,23 @@ def secrets(repo) -> list[SecretSpec]:
     ns = repo.org.namespaces
     notify = repo.org.notify
     out = []
-    for key in ("nightly", "release"):
+    for space in isolation.namespaces(repo):
         if notify.slack_webhook_secret:
-            out.append(SecretSpec(notify.slack_webhook_secret, key, ns[key], {"url": "slackWebhookUrl"},
+            out.append(SecretSpec(notify.slack_webhook_secret, space.key, space.name, {"url": "slackWebhookUrl"},
                                   "Slack incoming webhook for release notifications"))
         if notify.github_token_secret:
-            out.append(SecretSpec(notify.github_token_secret, key, ns[key], {"token": "githubToken"},
+            out.append(SecretSpec(notify.github_token_secret, space.key, space.name, {"token": "githubToken"},
                                   "GitHub token that comments on release issues"))
-        out.append(SecretSpec(REGISTRY_SECRET, key, ns[key], {"config.json": "registryToken"},
-                              "docker config.json for pushing images to the registry", kind="dockerconfig"))
+        target = repo.org.target(space.project, space.mode)
+        if not isolation.uses_push_secret(repo, space.mode):
+            continue   # Artifact Registry: repository IAM for the runner, no token (isolation.py)
+        out.append(SecretSpec(isolation.PUSH_SECRET, space.key, space.name,
+                              {"config.json": push_token_key(space.project, space.mode)},
+                              f"docker config.json pushing only to {target.registry_path}", kind="dockerconfig",
+                              project=space.project, registry_path=target.registry_path))
+    # The CI images (images/) are the org's own, built in the release namespace.
+    out.append(SecretSpec(REGISTRY_SECRET, "release", ns["release"], {"config.json": "registryToken"},
+                          "docker config.json for pushing the CI images (images/)", kind="dockerconfig"))
     if posttest.enabled(repo):  # a failed post-release test notifies like a failed release
         if notify.slack_webhook_secret:
             out.append(SecretSpec(notify.slack_webhook_secret, "test", ns["test"], {"url": "slackWebhookUrl"},
@@ -187,6 +239,11 @@ def secrets(repo) -> list[SecretSpec]:
                           "GitHub token allowed only to set commit statuses on PRs"))
     out += job_secrets(repo)
     return out
+
+
+def push_token_key(project: str, mode: str) -> str:
+    """The Pulumi config secret holding a project's push token for a mode."""
+    return f"registryToken-{project}-{MODE_KEYS[mode]}"
 
 
 def job_github_secret(name: str) -> str:
@@ -228,14 +285,16 @@ def secret_config_keys(repo, *, github_org: bool = False) -> list[str]:
 
 
 def scheduled_jobs(repo, images: dict, jobs: dict) -> list[Job]:
-    ns, sa = repo.org.namespaces, repo.org.service_accounts
+    ns = repo.org.namespaces
     out = []
     for name, project in sorted(repo.projects.items()):
         if not project.has_nightly:
             continue
+        target = repo.org.target(name, NIGHTLY)
         out.append(Job(
-            name=f"nightly-{name}", kind="nightly", namespace_key="nightly", namespace=ns["nightly"],
-            schedule=project.schedule, service_account=sa["nightly"] + LAUNCHER_SUFFIX,
+            name=f"nightly-{name}", kind="nightly", namespace_key=isolation.namespace_key(name, NIGHTLY),
+            namespace=target.namespace, schedule=project.schedule,
+            service_account=target.service_account + LAUNCHER_SUFFIX,
             command=["release", "nightly", name, "--apply", "--out", f"{SCRATCH}/dist"],
             deadline_seconds=LAUNCH_DEADLINE, resources=LAUNCHER_RESOURCES,
             source=f"releases/{name}.yaml", labels={"plumbing.tekton.dev/project": name}))

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from plumbing import layout
 from plumbing.config import image_pin_problem
-from plumbing.inventory import cd_policies
+from plumbing.inventory import cd_policies, isolation_policies
 from plumbing.inventory.records import get_path
 
 PUBLIC_MEMBERS = {"allUsers", "allAuthenticatedUsers"}
@@ -379,6 +379,8 @@ POLICIES = {
     "cluster-hardening": cluster_hardening,
     "bucket-settings": bucket_settings,
     "dashboard-read-only": dashboard_read_only,
+    # Each project isolated: its own prefix, registry path and identities (isolation_policies.py).
+    **isolation_policies.POLICIES,
     "post-release-test-isolation": post_release_test_isolation,
     "github-protected-branches": github_protected_branches,
     "github-no-bypass": github_no_bypass,

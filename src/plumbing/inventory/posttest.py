@@ -49,9 +49,11 @@ QUOTA = {"requests.cpu": "16", "requests.memory": "48Gi", "limits.memory": "96Gi
 
 
 def launchers(repo) -> list[tuple[str, str]]:
-    """(namespace, service account) of the release runs that start tests."""
-    ns, sa = repo.org.namespaces, repo.org.service_accounts
-    return [(ns["nightly"], sa["nightly"]), (ns["release"], sa["release"])]
+    """(namespace, service account) of the release runs that start tests: each project's own."""
+    from plumbing.org import MODES
+
+    return [(t.namespace, t.service_account) for t in
+            (repo.org.target(name, mode) for name in sorted(repo.projects) for mode in MODES)]
 
 
 def enabled(repo) -> bool:

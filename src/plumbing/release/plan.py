@@ -101,8 +101,11 @@ def make_plan(repo: Repo, project_name: str, mode: str, *, revision: str | None 
     except VersionError as exc:
         raise PlumbingError(str(exc)) from None
 
-    where = repo.org.mode(mode)
-    ko_repo = f"{where.registry}/{project.name}"
+    from plumbing.inventory.isolation import PUSH_SECRET, uses_push_secret
+
+    # The project's own namespace, identity, bucket prefix and registry path (docs/infra.md).
+    where = repo.org.target(project.name, mode)
+    ko_repo = where.registry_path
     images = [{"name": name,
                "ref": f"{image_ref(ko_repo, project.package, name, project.ko.naming)}:{version}"}
               for name in project.images]
@@ -124,6 +127,8 @@ def make_plan(repo: Repo, project_name: str, mode: str, *, revision: str | None 
             "context": repo.org.cluster.context,
             "namespace": where.namespace,
             "service_account": where.service_account,
+            # None on Artifact Registry: ko pushes as the run's own identity (Workload Identity)
+            "push_secret": PUSH_SECRET if uses_push_secret(repo, mode) else None,
         },
         ko_docker_repo=ko_repo,
         run_tests=project.runs_tests(mode),
