@@ -269,37 +269,45 @@ def dashboard_read_only(inventory: list[dict]) -> Iterator[str]:
                     yield f"{_label(r)}: {url} is not the Dashboard's read-only release.yaml"
 
 
+def _namespaced_name(r: dict) -> tuple:
+    return get_path(r["inputs"], "metadata", "namespace"), get_path(r["inputs"], "metadata", "name")
+
+
+def _testers(inventory: list[dict], purpose: str) -> set[tuple]:
+    """(namespace, name) of every service account marked as the post-release tester."""
+    return {_namespaced_name(r) for r in inventory if r["type"] == "kubernetes:core/v1:ServiceAccount"
+            and get_path(r["inputs"], "metadata", "annotations", "plumbing.tekton.dev/purpose") == purpose}
+
+
+def _role_rule_problems(role: dict, is_tester: bool, launcher_role: str, allowed: list) -> Iterator[str]:
+    """A tester's Role may not change Tekton objects; the launcher Role grants only its rules."""
+    is_launcher = get_path(role["inputs"], "metadata", "name") == launcher_role
+    for i, rule in enumerate(role["inputs"].get("rules") or []):
+        groups, verbs = rule.get("apiGroups") or [], set(rule.get("verbs") or [])
+        if is_tester and "tekton.dev" in groups and verbs - {"get", "list", "watch"}:
+            yield f"{_label(role)}: rules[{i}] lets the post-release tester change Tekton objects"
+        if is_launcher and (sorted(groups), sorted(rule.get("resources") or []), sorted(verbs)) not in allowed:
+            yield f"{_label(role)}: rules[{i}] grants more than creating and reading PipelineRuns"
+
+
 def post_release_test_isolation(inventory: list[dict]) -> Iterator[str]:
     """The throwaway test clusters cannot touch the dogfooding cluster: the tester's rights are
     a Role in the test namespace (never cluster-wide), its Role grants no Tekton writes, and the
     release runs may only create and read PipelineRuns there."""
     from plumbing.inventory.posttest import LAUNCH_RULES, LAUNCHER_ROLE, TESTER_PURPOSE
 
-    testers = {(get_path(r["inputs"], "metadata", "namespace"), get_path(r["inputs"], "metadata", "name"))
-               for r in inventory if r["type"] == "kubernetes:core/v1:ServiceAccount"
-               and get_path(r["inputs"], "metadata", "annotations", "plumbing.tekton.dev/purpose") == TESTER_PURPOSE}
-    roles = {(get_path(r["inputs"], "metadata", "namespace"), get_path(r["inputs"], "metadata", "name")): r
-             for r in inventory if r["type"] == ROLES[0]}
+    testers = _testers(inventory, TESTER_PURPOSE)
+    roles = {_namespaced_name(r): r for r in inventory if r["type"] == ROLES[0]}
     allowed = [(sorted(x["api_groups"]), sorted(x["resources"]), sorted(x["verbs"])) for x in LAUNCH_RULES]
-    for r in inventory:
-        if r["type"] not in BINDINGS:
-            continue
+    for r in (r for r in inventory if r["type"] in BINDINGS):
         ns = get_path(r["inputs"], "metadata", "namespace")
-        subjects = {(s.get("namespace"), s.get("name")) for s in r["inputs"].get("subjects") or []}
-        tester = subjects & testers
+        tester = {(s.get("namespace"), s.get("name")) for s in r["inputs"].get("subjects") or []} & testers
         if tester and (r["type"] == BINDINGS[1] or any(t_ns != ns for t_ns, _ in tester)):
             yield f"{_label(r)}: binds the post-release tester outside its own namespace"
             continue
         role = roles.get((ns, get_path(r["inputs"], "roleRef", "name")))
-        if role is None:
-            continue
-        for i, rule in enumerate(role["inputs"].get("rules") or []):
-            groups, verbs = rule.get("apiGroups") or [], set(rule.get("verbs") or [])
-            if tester and "tekton.dev" in groups and verbs - {"get", "list", "watch"}:
-                yield f"{_label(role)}: rules[{i}] lets the post-release tester change Tekton objects"
-            if get_path(role["inputs"], "metadata", "name") == LAUNCHER_ROLE and (
-                    sorted(groups), sorted(rule.get("resources") or []), sorted(verbs)) not in allowed:
-                yield f"{_label(role)}: rules[{i}] grants more than creating and reading PipelineRuns"
+        if role is not None:
+            yield from _role_rule_problems(role, bool(tester), LAUNCHER_ROLE, allowed)
 
 
 def _of(inventory: list[dict], type_: str) -> list[dict]:
