@@ -49,6 +49,17 @@ def human_age(delta: timedelta) -> str:
     return f"{days} days" + (f" {hours} hour{'s' if hours != 1 else ''}" if hours else "")
 
 
+def parse_iso(text: str | None) -> datetime | None:
+    """A timestamp as Kubernetes and GitHub write it (`2026-11-24T03:00:00Z`); None when absent
+    or unreadable (status fields are optional and never worth failing a view over)."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
 def parse_now(text: str | None) -> datetime:
     """--now for status views: an ISO 8601 time (naive means UTC), or the current time."""
     if not text:

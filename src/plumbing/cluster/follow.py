@@ -12,6 +12,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
+from plumbing.ages import parse_iso
 from plumbing.cluster import runs
 from plumbing.cluster.kube import Target, api_error
 from plumbing.findings import EXIT_FAILED, EXIT_OK, PlumbingError
@@ -209,8 +210,8 @@ def _print_new_logs(target, namespace, run, taskruns, printed: dict, view) -> No
 def _verdict(target, namespace, run, taskruns, states, outcome, view) -> int:
     name = run["metadata"]["name"]
     _, reason, message = runs.condition(run)
-    started = runs.parse_time((run.get("status") or {}).get("startTime"))
-    finished = runs.parse_time((run.get("status") or {}).get("completionTime"))
+    started = parse_iso((run.get("status") or {}).get("startTime"))
+    finished = parse_iso((run.get("status") or {}).get("completionTime"))
     took = ""
     if started:
         took = " in " + runs.format_duration(

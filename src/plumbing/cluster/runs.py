@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from plumbing.ages import parse_iso
 from plumbing.cluster.kube import TEKTON_GROUP, TEKTON_VERSION, Target
 
 RUN_LABEL = "tekton.dev/pipelineRun"
@@ -36,13 +37,6 @@ class TaskState:
         return (self.state, self.taskrun, self.finished, self.reason)
 
 
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def format_duration(seconds: float | None) -> str:
@@ -139,8 +133,8 @@ def task_states(run: dict, taskruns: dict[str, dict]) -> list[TaskState]:
         st = tr.get("status") or {}
         state = {"True": SUCCEEDED, "False": FAILED}.get(status) or (
             PENDING if reason == "Pending" or not st.get("startTime") else RUNNING)
-        states.append(TaskState(name, state, tr["metadata"]["name"], parse_time(st.get("startTime")),
-                                parse_time(st.get("completionTime")), reason))
+        states.append(TaskState(name, state, tr["metadata"]["name"], parse_iso(st.get("startTime")),
+                                parse_iso(st.get("completionTime")), reason))
     return states
 
 

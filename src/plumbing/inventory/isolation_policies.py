@@ -51,9 +51,9 @@ def _label(r: dict) -> str:
 
 @cache
 def _program(expression: str):
-    import cel
+    from plumbing.cel_engine import load
 
-    return cel.compile(expression)
+    return load().compile(expression)
 
 
 @cache

@@ -19,6 +19,7 @@ from plumbing.findings import CheckFailed, ConfigError, Finding, PlumbingError
 from plumbing.org import Repo
 from plumbing.posttest.order import UNDER_TEST, install_order
 from plumbing.release.plan import LABEL_VALUE
+from plumbing.release.rendering import render_tasks
 from plumbing.render import content_hash, dump_documents, embed_tasks, header, plumbing_commit, render_checked
 from plumbing.versions import NIGHTLY, VersionError, parse
 
@@ -108,15 +109,7 @@ def render_test(repo: Repo, plan: TestPlan) -> RenderedTest:
     project = repo.project(plan.project)
     context = {"project": project, "plan": plan.as_dict(), "vcluster": {**VCLUSTER, "namespace": plan.namespace}}
     sources = sorted(f"{TASK_DIR}/{p.name}" for p in (repo.root / TASK_DIR).glob("*.yaml.j2"))
-    tasks, task_texts = {}, []
-    for template in sources:
-        text, docs = render_checked(repo, template, **context)
-        for doc in docs:
-            if doc.get("kind") != "Task":
-                raise CheckFailed(Finding.unplaced(template, "rendered-object",
-                                                   f"renders a {doc.get('kind')}, not a Task").format())
-            tasks[doc["metadata"]["name"]] = doc
-        task_texts.append(text)
+    tasks, task_texts = render_tasks(repo, sources, context)
     pipeline_text, (pipeline, *rest) = render_checked(repo, PIPELINE, **context)
     _, (run, *more) = render_checked(repo, PIPELINERUN, **context)
     if rest or more or pipeline.get("kind") != "Pipeline" or run.get("kind") != "PipelineRun":

@@ -23,6 +23,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from plumbing.ages import parse_iso
+
 # (kind labels, section title), in the order a PR with several kinds is placed and sections print.
 SECTIONS: list[tuple[tuple[str, ...], str]] = [
     (("kind/api-change",), "API changes"),
@@ -99,7 +101,7 @@ def merged_pulls(client, repo: str, commits: set[str], since: datetime | None):
     """The closed PRs whose merge commit is in `commits`, from one paged list, newest update first."""
     found = {}
     for pull in client.paginate(f"/repos/{repo}/pulls", {"state": "closed", "sort": "updated", "direction": "desc"}):
-        updated = _time(pull.get("updated_at"))
+        updated = parse_iso(pull.get("updated_at"))
         if since is not None and updated is not None and updated < since - SLACK:
             break
         sha = pull.get("merge_commit_sha")
@@ -108,13 +110,6 @@ def merged_pulls(client, repo: str, commits: set[str], since: datetime | None):
     return found
 
 
-def _time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def pull_note(pull: dict) -> PullNote:

@@ -33,12 +33,10 @@ def task_templates(root: Path) -> list[str]:
     return sorted(f"{TASK_DIR}/{p.name}" for p in (root / TASK_DIR).glob("*.yaml.j2"))
 
 
-def render_release(repo: Repo, plan: Plan) -> RenderedRelease:
-    project = repo.project(plan.project)
-    context = {"project": project, "plan": plan.as_dict()}
+def render_tasks(repo: Repo, sources: list[str], context: dict) -> tuple[dict[str, dict], list[str]]:
+    """Each Task template rendered and checked: ({task name: Task}, [rendered texts])."""
     tasks: dict[str, dict] = {}
-    task_texts = []
-    sources = task_templates(repo.root)
+    texts = []
     for template in sources:
         text, docs = render_checked(repo, template, **context)
         for doc in docs:
@@ -46,7 +44,15 @@ def render_release(repo: Repo, plan: Plan) -> RenderedRelease:
                 raise CheckFailed(Finding.unplaced(template, "rendered-object",
                                                    f"renders a {doc.get('kind')}, not a Task").format())
             tasks[doc["metadata"]["name"]] = doc
-        task_texts.append(text)
+        texts.append(text)
+    return tasks, texts
+
+
+def render_release(repo: Repo, plan: Plan) -> RenderedRelease:
+    project = repo.project(plan.project)
+    context = {"project": project, "plan": plan.as_dict()}
+    sources = task_templates(repo.root)
+    tasks, task_texts = render_tasks(repo, sources, context)
     pipeline_text, docs = render_checked(repo, PIPELINE, **context)
     (pipeline,) = _one(docs, PIPELINE, "Pipeline")
     (run,) = _one(render_checked(repo, PIPELINERUN, **context)[1], PIPELINERUN, "PipelineRun")
