@@ -141,6 +141,25 @@ def test_no_cache_where_home_is_read_only(scratch_repo, tmp_path, monkeypatch):
     assert load_repo(scratch_repo).project("cli").images == ("tkn",)
 
 
+def test_a_clean_verdict_is_forgotten_when_a_checking_library_changes(scratch_repo):
+    """The cache key covers the libraries that judged the files: reinstalling one (here, its
+    code's modification time moving) means the files are checked again."""
+    import importlib.util
+    import os
+
+    from plumbing.config import _verdict_key
+
+    before = _verdict_key(scratch_repo)
+    origin = importlib.util.find_spec("cronsim").origin
+    st = os.stat(origin)
+    try:
+        os.utime(origin, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+        assert _verdict_key(scratch_repo) != before
+    finally:
+        os.utime(origin, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert _verdict_key(scratch_repo) == before
+
+
 def test_config_patterns_refuse_a_final_newline(scratch_repo):
     """yamale's regex() uses re.match, where `$` also matches before a final newline: the
     schemas end with \\Z, so a branch named "main\\n" is refused."""

@@ -470,14 +470,9 @@ def _verdict_key(root: Path) -> str | None:
     """sha256 over the config files, the schemas, the modules that check them and the versions
     of the libraries that judged them; None if one is unreadable."""
     import hashlib
-    from importlib.metadata import PackageNotFoundError, version
 
     digest = hashlib.sha256()
-    for library in ("yamale", "pyyaml", "cronsim"):
-        try:
-            digest.update(f"{library}=={version(library)}\0".encode())
-        except PackageNotFoundError:
-            digest.update(f"{library} missing\0".encode())
+    digest.update(_library_identity().encode())
     try:
         for path in (Path(__file__), Path(__file__).with_name("org.py"), *sorted(SCHEMA_DIR.glob("*.yaml")),
                      *_config_files(root)):
@@ -487,6 +482,23 @@ def _verdict_key(root: Path) -> str | None:
     except OSError:
         return None
     return digest.hexdigest()
+
+
+def _library_identity() -> str:
+    """Which yamale, PyYAML and cronsim judged the files: each one's installed code (path, size,
+    modification time), found without importing it or reading package metadata (both cost more
+    than the check this cache saves). Installing another version changes its files."""
+    import importlib.util
+
+    parts = []
+    for library in ("yamale", "yaml", "cronsim"):
+        try:
+            spec = importlib.util.find_spec(library)
+            st = os.stat(spec.origin)
+            parts.append(f"{library}:{spec.origin}:{st.st_size}:{st.st_mtime_ns}")
+        except (ImportError, AttributeError, TypeError, OSError):
+            parts.append(f"{library}:missing")
+    return "\0".join(parts) + "\0"
 
 
 def _load_checked_before(root: Path) -> Repo | None:
