@@ -277,6 +277,6 @@ def test_undecodable_stdin_is_a_finding_like_a_file(tmp_path):
     assert piped.returncode == from_file.returncode == 1, piped.stderr
     assert b"Traceback" not in piped.stderr
     assert piped.stdout.decode().splitlines()[0] == (
-        "<stdin>:1:1: error file-read cannot read: 'utf-8' codec can't decode byte 0xc0 in position 0: "
+        "<stdin>: error file-read cannot read: 'utf-8' codec can't decode byte 0xc0 in position 0: "
         "invalid start byte")
     assert from_file.stdout.decode().replace(str(as_file), "<stdin>") == piped.stdout.decode()

@@ -197,7 +197,7 @@ class LintRun:
             self.result.documents += 1
             return
         if read_error:
-            self.emit(f, None, "file-read", 1, 1, read_error)
+            self.emit(f, None, "file-read", 0, 0, read_error)  # the whole file: no position
             return
         try:
             nodes = compose_all(f.text)

@@ -31,8 +31,10 @@ def _gh_escape(value: str, prop: bool = False) -> str:
 def github(result, out) -> None:
     level = {"error": "error", "warning": "warning", "info": "notice"}
     for f in result.findings:
-        out.write(f"::{level[f.severity]} file={_gh_escape(f.path, True)},line={f.line},"
-                  f"col={f.column},title={_gh_escape(f.rule, True)}::{_gh_escape(f.message)}\n")
+        # A finding about the whole file (line 0) is annotated on the file, not on a made-up line.
+        where = f",line={f.line},col={f.column}" if f.line else ""
+        out.write(f"::{level[f.severity]} file={_gh_escape(f.path, True)}{where},"
+                  f"title={_gh_escape(f.rule, True)}::{_gh_escape(f.message)}\n")
     out.write(summary(result) + "\n")
 
 
