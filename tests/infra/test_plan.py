@@ -187,3 +187,19 @@ def test_diff_is_symmetric_and_complete():
         assert {(x["type"], x["name"]) for x in ab["added"]} == keys_b - keys_a
 
     check()
+
+
+def test_the_plan_leaves_pulumi_as_it_found_it():
+    """The source-position walk is skipped only while the program runs under our mocks."""
+    from pulumi.runtime import resource as runtime_resource
+
+    from plumbing.inventory.mocks import run_under_mocks
+
+    before = runtime_resource._get_stack_trace
+
+    def boom():
+        raise RuntimeError("the program failed")
+
+    with pytest.raises(RuntimeError, match="the program failed"):
+        run_under_mocks(boom, {})
+    assert runtime_resource._get_stack_trace is before
