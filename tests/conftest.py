@@ -13,6 +13,7 @@ import pytest
 sys.path.append(str(Path(__file__).resolve().parent))
 
 # One fake-gcs-server for the whole run, whichever folders use it.
+from browser import browser  # noqa: E402,F401  (Debian's chromium, for the status page's tests)
 from gcs_server import fault_proxy, gcs_bucket_url, gcs_server  # noqa: E402,F401  (fixtures)
 from github_server import github_server  # noqa: E402,F401  (fixture: a local GitHub REST API)
 from hypothesis import settings  # noqa: E402

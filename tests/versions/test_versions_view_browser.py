@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import functools
 import http.server
-import shutil
-import tempfile
 import threading
-from pathlib import Path
 
 import pytest
+from browser import ARTIFACTS  # the browser fixture itself comes from tests/conftest.py
 from click.testing import CliRunner
 
 from plumbing.cli.main import plumbing
@@ -18,31 +16,6 @@ from plumbing.cli.main import plumbing
 from .conftest import make_repo, publish
 
 pytestmark = pytest.mark.slow
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--window-size=1280,1000"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    webdriver = pytest.importorskip("selenium.webdriver", reason="pip install selenium")
-    if not CHROMIUM or not CHROMEDRIVER:
-        pytest.skip("needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="plumbing-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS + [f"--user-data-dir={profile}"]:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(20)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
