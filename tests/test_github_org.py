@@ -12,7 +12,6 @@ from plumbing.findings import ConfigError
 from plumbing.github_org import (
     RELEASE_NOTE_LABELS,
     check_github,
-    config_field,
     load_github,
     pr_check_context,
     this_repository,
@@ -63,7 +62,7 @@ def test_shipped_github_yaml_is_clean_and_covers_every_released_project(repo_roo
     repo = load_repo(repo_root)
     org = load_github(repo)
     names = {r.name for r in org.repositories}
-    assert {config_field(p, "repository").rsplit("/", 1)[1] for p in repo.projects.values()} | {"plumbing"} <= names
+    assert {p.repository.rsplit("/", 1)[1] for p in repo.projects.values()} | {"plumbing"} <= names
     for r in org.repositories:
         assert set(RELEASE_NOTE_LABELS) <= {label.name for label in r.labels}, r.name
     protected = {(p.repository, p.pattern) for p in org.protections}
@@ -171,7 +170,7 @@ def test_the_pr_check_context_is_the_one_the_pr_pipeline_reports(repo_root):
     (pipeline,) = render_template(repo, "pipelines/pr-checks.yaml.j2")
     steps = [s for t in pipeline["spec"]["finally"] for s in t["taskSpec"]["steps"]]
     reported = [e["value"] for s in steps for e in s.get("env", []) if e["name"] == "CONTEXT"]
-    assert reported == [pr_check_context(config_field(repo.org, "organisation"))] == ["tektoncd/plumbing-pr-checks"]
+    assert reported == [pr_check_context(repo.org.organisation)] == ["tektoncd/plumbing-pr-checks"]
     trigger = (repo_root / "triggers" / "pr-checks.yaml").read_text()
     assert re.findall(r"body\.repository\.full_name == '([^']+)'", trigger) == [this_repository(repo.org)]
 

@@ -11,7 +11,6 @@ declares the resources from `load_github`. No Pulumi import here.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,17 +88,9 @@ class GitHubOrg:
         return next(r for r in self.repositories if r.name == name)
 
 
-def config_field(value, name: str, default=None):
-    """A field of plumbing.yaml or a releases/ project as load_repo returns them: mappings today,
-    typed values once the config loader returns dataclasses; this module works with both."""
-    if isinstance(value, Mapping):
-        return value.get(name, default)
-    return getattr(value, name, default)
-
-
 def this_repository(org) -> str | None:
     """owner/name of this repository (plumbing.yaml notify.github_repository)."""
-    return config_field(config_field(org, "notify") or {}, "github_repository")
+    return org.notify.github_repository
 
 
 def pr_check_context(organisation: str) -> str:
@@ -117,9 +108,9 @@ def released_repositories(repo) -> list[tuple[str, str, str]]:
     organisation, from releases/ alone: what the infra policies hold the declared org to."""
     out = []
     for name, project in sorted(repo.projects.items()):
-        repository = repository_name(config_field(project, "repository", ""), config_field(repo.org, "organisation"))
+        repository = repository_name(project.repository, repo.org.organisation)
         if repository:
-            out.append((repository, config_field(project, "default_branch") or "main", f"releases/{name}.yaml"))
+            out.append((repository, project.default_branch, f"releases/{name}.yaml"))
     return out
 
 
@@ -128,7 +119,7 @@ def pr_check_target(repo) -> tuple[str, str] | None:
     this = this_repository(repo.org)
     if not this or "/" not in this:
         return None
-    return this.split("/", 1)[1], pr_check_context(config_field(repo.org, "organisation"))
+    return this.split("/", 1)[1], pr_check_context(repo.org.organisation)
 
 
 def repository_name(url: str, organisation: str) -> str | None:
@@ -202,19 +193,18 @@ class _Checker:
                                  f"protected by protections.{seen[repo, pattern]}")
                     seen.setdefault((repo, pattern), i)
 
-    def released(self, org: dict | None, projects: dict | None) -> None:
+    def released(self, org, projects: dict | None) -> None:
         """Every released project's repository and this one are declared, on the same default branch."""
         organisation = self.data["organisation"]
-        if org is not None and config_field(org, "organisation") != organisation:
+        if org is not None and org.organisation != organisation:
             self.add(("organisation",), f"organisation: {organisation!r} differs from plumbing.yaml's "
-                     f"{config_field(org, 'organisation')!r}")
+                     f"{org.organisation!r}")
             return
         repos = self.data["repositories"]
         defaults = {**REPOSITORY_DEFAULTS, **(self.data.get("defaults") or {})}
         wanted: list[tuple[str, str, str | None]] = []
         for name, project in sorted((projects or {}).items()):
-            wanted.append((config_field(project, "repository", ""), f"releases/{name}.yaml",
-                           config_field(project, "default_branch")))
+            wanted.append((project.repository, f"releases/{name}.yaml", project.default_branch))
         this = this_repository(org) if org is not None else None
         if this:
             wanted.append((f"https://github.com/{this}", "plumbing.yaml notify.github_repository (this repository)", None))
