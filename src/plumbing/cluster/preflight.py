@@ -8,13 +8,9 @@ tag does not exist. Last, `latest/` is decided from the bucket's listing, never 
 
 from __future__ import annotations
 
-import subprocess
-
 from plumbing import layout
 from plumbing.cluster.kube import Refused, Target, api_error
 from plumbing.org import MODE_KEYS
-
-GIT_TIMEOUT = 60
 
 
 def _params(pipelinerun: dict) -> dict[str, object]:
@@ -87,28 +83,14 @@ def check_bucket(repo, plan: dict, pipelinerun: dict) -> str:
 
 
 def tag_exists(repository: str, version: str) -> bool:
-    """`git ls-remote --tags <repository> refs/tags/<version>` names the tag."""
+    """Does the repository have the tag? A guard that cannot ask refuses (one line)."""
+    from plumbing.gitremote import GitRemoteError
+    from plumbing.gitremote import tag_exists as exists
+
     try:
-        proc = subprocess.run(
-            ["git", "ls-remote", "--tags", repository, f"refs/tags/{version}"],
-            capture_output=True, text=True, timeout=GIT_TIMEOUT,
-            env=_git_env(),
-        )
-    except FileNotFoundError:
-        raise Refused("git is not installed: cannot check that the tag does not exist") from None
-    except subprocess.TimeoutExpired:
-        raise Refused(f"git ls-remote {repository} timed out after {GIT_TIMEOUT}s") from None
-    if proc.returncode != 0:
-        err = " ".join(proc.stderr.split())[:200]
-        raise Refused(f"git ls-remote {repository} failed: {err}")
-    wanted = f"refs/tags/{version}"
-    return any(line.split("\t")[-1].strip() in (wanted, wanted + "^{}") for line in proc.stdout.splitlines())
-
-
-def _git_env() -> dict[str, str]:
-    import os
-
-    return {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+        return exists(repository, version)
+    except GitRemoteError as exc:
+        raise Refused(str(exc)) from None
 
 
 def check_release_is_new(bucket, project, version: str, bucket_url: str) -> None:

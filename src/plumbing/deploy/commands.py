@@ -207,20 +207,6 @@ def pr_diff(base, root, stacks, number, repository, github_api, base_sha, head_s
 
 # -- plumbing deploy render -------------------------------------------------------------------
 
-def resolve(repository: str, revision: str) -> str:
-    """A branch or tag -> its commit (git ls-remote); a full commit as is."""
-    import re
-
-    if re.fullmatch(r"[0-9a-f]{40}", revision):
-        return revision
-    done = subprocess.run(["git", "ls-remote", "--", repository, revision], capture_output=True, text=True, timeout=60)
-    commits = [line.split()[0] for line in done.stdout.splitlines() if line.strip()]
-    if done.returncode != 0 or not commits:
-        raise ConfigError(f"{repository}: cannot resolve {revision!r}: "
-                          f"{(done.stderr.strip().splitlines() or ['no such ref'])[-1]}")
-    return commits[0]
-
-
 def last_deployed(repo, stack: str) -> str | None:
     """The commit of the stack's newest deploy record (whatever its result), else None."""
     from plumbing.deploy import records as rec
@@ -251,6 +237,8 @@ def render(root: Path, stack: str, revision: str, repository: str | None, out: s
         if marker is None:
             raise ConfigError(f"stack {stack}: no verified deploy recorded yet")
         revision = marker.commit
+    from plumbing.gitremote import resolve
+
     revision = resolve(repository, revision)
     if skip_deployed and last_deployed(repo, stack) == revision:
         click.echo(f"{stack}: {revision[:12]} is the last commit deployed; nothing to do")

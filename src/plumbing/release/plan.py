@@ -7,9 +7,7 @@ both work from the plan, so what the user reviewed is what runs.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
@@ -52,21 +50,16 @@ def image_ref(repo_prefix: str, package: str, image: str, naming: str) -> str:
 
 def resolve_revision(repository: str, branch: str, timeout: float = 30) -> str:
     """The commit at the tip of `branch`, from `git ls-remote`."""
+    from plumbing.gitremote import GitRemoteError, branch_tip
+
     hint = "pass --revision with the 40-hex commit to release"
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true"}
     try:
-        out = subprocess.run(["git", "ls-remote", repository, f"refs/heads/{branch}"],
-                             capture_output=True, text=True, timeout=timeout, env=env)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise PlumbingError(f"cannot reach {repository} ({exc.__class__.__name__}); {hint}") from None
-    if out.returncode != 0:
-        reason = (out.stderr.strip().splitlines() or ["git ls-remote failed"])[-1]
-        raise PlumbingError(f"cannot reach {repository}: {reason}; {hint}")
-    for line in out.stdout.splitlines():
-        sha, _, ref = line.partition("\t")
-        if ref == f"refs/heads/{branch}":
-            return versions.check_revision(sha)
-    raise PlumbingError(f"{repository} has no branch {branch!r}; {hint}")
+        sha = branch_tip(repository, branch, timeout=timeout)
+    except GitRemoteError as exc:
+        raise PlumbingError(f"cannot reach {repository}: {exc}; {hint}") from None
+    if sha is None:
+        raise PlumbingError(f"{repository} has no branch {branch!r}; {hint}")
+    return versions.check_revision(sha)
 
 
 def _check_flag(name: str, value: str | None) -> None:

@@ -9,35 +9,15 @@ GitHub API unreachable) is a PlumbingError: one line, exit 2. Checks:
 
 from __future__ import annotations
 
-import os
-import subprocess
 from typing import TYPE_CHECKING
 
-from plumbing.findings import PlumbingError
 from plumbing.github import owner_repo
+from plumbing.gitremote import tag_exists
 
 if TYPE_CHECKING:
     from plumbing.github import Client
 
 __all__ = ["owner_repo", "precheck", "tag_exists"]
-
-
-def tag_exists(repository: str, tag: str, timeout: float = 60) -> bool:
-    try:
-        proc = subprocess.run(
-            ["git", "ls-remote", "--tags", repository, f"refs/tags/{tag}"],
-            capture_output=True, text=True, timeout=timeout,
-            env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
-        )
-    except FileNotFoundError:
-        raise PlumbingError("git is not installed; cannot check the tag") from None
-    except subprocess.TimeoutExpired:
-        raise PlumbingError(f"git ls-remote {repository} timed out after {timeout:.0f}s") from None
-    if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["(no message)"])[-1]
-        raise PlumbingError(f"git ls-remote {repository} failed: {last}")
-    return any(line.split("\t")[-1] in (f"refs/tags/{tag}", f"refs/tags/{tag}^{{}}")
-               for line in proc.stdout.splitlines())
 
 
 def precheck(project, version: str, bucket, *, repository: str | None = None,
