@@ -35,6 +35,16 @@ root_option = click.option(
     help="The plumbing repository (default: nearest folder with plumbing.yaml, or $PLUMBING_ROOT).",
 )
 
+def run_options(what: str):
+    """--apply, --no-follow and --logs, as every command that creates a run in the cluster
+    offers them; `what` says what --apply creates."""
+    def decorate(fn):
+        fn = click.option("--logs", is_flag=True, help="With --apply: stream step logs while following.")(fn)
+        fn = click.option("--no-follow", is_flag=True, help="With --apply: create the run and return.")(fn)
+        return click.option("--apply", is_flag=True, help=f"Create {what} in the cluster and follow it.")(fn)
+    return decorate
+
+
 output_option = click.option(
     "--output", "output", type=click.Choice(["text", "json"]), default="text",
     show_default=True, help="Print for people (text) or machines (json).",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from plumbing.cli.common import exits, output_option, root_option, usage_error
+from plumbing.cli.common import exits, output_option, root_option, run_options, usage_error
 from plumbing.findings import EXIT_OK
 
 
@@ -44,9 +44,7 @@ def list_images(output, root):
 @click.argument("name")
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None,
               help="Where to write the Pipeline and PipelineRun [default: dist/images/NAME].")
-@click.option("--apply", is_flag=True, help="Create the PipelineRun in the cluster.")
-@click.option("--no-follow", is_flag=True, help="With --apply: create the run and return.")
-@click.option("--logs", is_flag=True, help="With --apply: stream step logs while following.")
+@run_options("the image-build PipelineRun")
 @output_option
 @root_option
 @exits

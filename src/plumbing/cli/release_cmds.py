@@ -6,17 +6,13 @@ import json
 
 import click
 
-from plumbing.cli.common import exits, root_option
+from plumbing.cli.common import exits, root_option, run_options
 from plumbing.findings import EXIT_FAILED, EXIT_OK
 
 _output = click.option("--output", "output", type=click.Choice(["text", "json"]), default="text",
                        show_default=True, help="Print the plan for people (text) or machines (json).")
 _out = click.option("--out", "out", type=click.Path(file_okay=False), default=None,
                     help="Where to write the rendered release [default: dist/<project>/<version>].")
-_apply = click.option("--apply", is_flag=True,
-                      help="Create the PipelineRun in the cluster (after pre-flight guards) and follow it.")
-_follow = click.option("--no-follow", is_flag=True, help="With --apply: create the run and return.")
-_logs = click.option("--logs", is_flag=True, help="With --apply: stream step logs while following.")
 _revision = click.option("--revision", metavar="SHA", help="The 40-hex commit to release.")
 _previous = click.option("--previous", metavar="VERSION",
                          help="The highest version already released; latest/ moves only above it.")
@@ -24,7 +20,8 @@ _previous = click.option("--previous", metavar="VERSION",
 
 def _release_options(fn):
     """The options `nightly` and `full` share, outermost last."""
-    for option in (exits, root_option, _logs, _follow, _apply, _output, _out, _previous):
+    for option in (exits, root_option, run_options("the PipelineRun (after pre-flight guards)"), _output, _out,
+                   _previous):
         fn = option(fn)
     return fn
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from plumbing.cli.common import exits, root_option
+from plumbing.cli.common import exits, root_option, run_options
 from plumbing.findings import EXIT_FAILED, EXIT_OK
 
 _revision = click.option("--revision", metavar="SHA|TAG",
@@ -21,9 +21,7 @@ _revision = click.option("--revision", metavar="SHA|TAG",
               help="Where to write the rendered test run [default: dist/test/<project>/<version>].")
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Print the plan for people (text) or machines (json).")
-@click.option("--apply", is_flag=True, help="Create the test PipelineRun in the cluster and follow it.")
-@click.option("--no-follow", is_flag=True, help="With --apply: create the run and return.")
-@click.option("--logs", is_flag=True, help="With --apply: stream step logs while following.")
+@run_options("the test PipelineRun")
 @root_option
 @exits
 def test(project, version, revision, out, output, apply, no_follow, logs, root):
