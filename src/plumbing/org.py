@@ -2,11 +2,10 @@
 
 `plumbing.config` builds these after yamale and the cross-field checks; nothing else parses
 plumbing.yaml or releases/. Each value keeps where it came from (`where.at(field...)` gives the
-file, line and column), and the questions several readers ask have one answer here: which
-bucket, registry, namespace and service account a mode uses (`Org.mode`) and those of one
-project's release (`Org.target`: its own namespace, identity, bucket prefix and registry path),
-whether a project has
-a nightly and its schedule's period, whether a mode runs the tests.
+file, line and column), and the questions several readers ask have one answer here: where one
+project's release of a mode runs and what it may write (`Org.target`: its bucket and prefix,
+registry path, namespace and service account), whether a project has a nightly and its
+schedule's period, whether a mode runs the tests.
 """
 
 from __future__ import annotations
@@ -104,12 +103,11 @@ class Org:
     where: Where = field(default=Where("plumbing.yaml"), repr=False, compare=False)
     signing_key: str | None = None   # signing.public_key: what release notes tell users to verify with
 
-    def mode(self, mode: str) -> ModeSettings:
+    def registry_for(self, mode: str) -> str:
+        """The registry a mode's images go to (KO_DOCKER_REPO is <registry>/<project>)."""
         if mode not in MODE_KEYS:
             raise ConfigError(f"unknown mode {mode!r}; modes: {', '.join(MODES)}")
-        key = MODE_KEYS[mode]
-        return ModeSettings(mode=mode, bucket=self.buckets.for_mode(mode), registry=self.registry[key],
-                            namespace=self.namespaces[key], service_account=self.service_accounts.get(key))
+        return self.registry[MODE_KEYS[mode]]
 
     def isolated_name(self, what: str, project: str, mode: str) -> str:
         """The `isolation` pattern `what` (namespace | service_account) for a project and mode."""
@@ -118,11 +116,11 @@ class Org:
     def target(self, project: str, mode: str) -> ModeSettings:
         """Where `project`'s release of `mode` runs and what its identity may write: its own
         namespace and service account, `<bucket>/<project>/` and `<registry>/<project>`."""
-        base = self.mode(mode)
-        return ModeSettings(mode=mode, bucket=base.bucket, registry=base.registry,
+        registry = self.registry_for(mode)
+        return ModeSettings(mode=mode, bucket=self.buckets.for_mode(mode), registry=registry,
                             namespace=self.isolated_name("namespace", project, mode),
                             service_account=self.isolated_name("service_account", project, mode),
-                            project=project, prefix=f"{project}/", registry_path=f"{base.registry}/{project}")
+                            project=project, prefix=f"{project}/", registry_path=f"{registry}/{project}")
 
     def test_settings(self) -> tuple[str, str]:
         """(namespace, service account) post-release test runs use."""

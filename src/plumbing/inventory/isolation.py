@@ -161,7 +161,7 @@ def artifact_registry(registry: str) -> tuple[str, str] | None:
 
 
 def uses_push_secret(repo, mode: str) -> bool:
-    return artifact_registry(repo.org.mode(mode).registry) is None
+    return artifact_registry(repo.org.registry_for(mode)) is None
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,7 @@ class RegistryRepository:
 def registry_repositories(repo) -> list[RegistryRepository]:
     found: dict[tuple, list[str]] = {}
     for space in namespaces(repo):
-        ar = artifact_registry(repo.org.mode(space.mode).registry)
+        ar = artifact_registry(repo.org.registry_for(space.mode))
         if ar:
             target = repo.org.target(space.project, space.mode)
             found.setdefault((*ar, space.project), []).append(f"{target.namespace}/{target.service_account}")
