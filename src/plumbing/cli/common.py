@@ -45,6 +45,11 @@ def run_options(what: str):
     return decorate
 
 
+stack_option = click.option(
+    "-s", "--stack", default="dogfooding", show_default=True,
+    help="The stack: Pulumi.<stack>.yaml at the repository root.",
+)
+
 output_option = click.option(
     "--output", "output", type=click.Choice(["text", "json"]), default="text",
     show_default=True, help="Print for people (text) or machines (json).",

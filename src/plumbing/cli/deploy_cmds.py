@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import click
 
-from plumbing.cli.common import exits, output_option, root_option
-
-_stack = click.option("-s", "--stack", default="dogfooding", show_default=True,
-                      help="The stack: Pulumi.<stack>.yaml at the repository root.")
+from plumbing.cli.common import exits, output_option, root_option, stack_option
 
 
 def _root(root):
@@ -18,7 +15,7 @@ def _root(root):
 
 
 @click.command()
-@_stack
+@stack_option
 @click.option("--image", default=None,
               help="The plumbing image the CronJobs must run (REPO@sha256:...); default: the stack's last verified deploy.")
 @click.option("--smoke", is_flag=True, help="Also run a minimal PipelineRun in a scratch namespace.")
@@ -47,7 +44,7 @@ def deploy():
 
 
 @deploy.command("run")
-@_stack
+@stack_option
 @click.option("--commit", required=True, help="The plumbing commit being deployed.")
 @click.option("--image", required=True, help="The plumbing image built for that commit (REPO@sha256:...).")
 @click.option("--workdir", type=click.Path(file_okay=False, exists=True), required=True,
@@ -80,7 +77,7 @@ def status(stacks, output, root):
 
 
 @deploy.command("drift")
-@_stack
+@stack_option
 @click.option("--workdir", type=click.Path(file_okay=False, exists=True), default=".", show_default=True,
               help="A checkout of the deployed commit.")
 @root_option
@@ -95,7 +92,7 @@ def drift(stack, workdir, root):
 
 
 @deploy.command("render")
-@_stack
+@stack_option
 @click.option("--revision", required=True, help="The plumbing commit to deploy.")
 @click.option("--repository", default=None,
               help="The plumbing repository's https URL (default: https://github.com/<notify.github_repository>).")

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import click
 
-from plumbing.cli.common import exits, output_option, root_option
-
-_stack = click.option("-s", "--stack", default="dogfooding", show_default=True,
-                      help="The stack: Pulumi.<stack>.yaml at the repository root.")
+from plumbing.cli.common import exits, output_option, root_option, stack_option
 
 
 @click.group()
@@ -26,7 +23,7 @@ def infra():
 
 
 @infra.command("plan")
-@_stack
+@stack_option
 @output_option
 @click.option("--diff", "diff_file", type=click.Path(dir_okay=False), default=None,
               help="Compare with a saved `--output json` inventory: what is added, removed, changed.")
@@ -47,7 +44,7 @@ def plan(stack, output, diff_file, root):
 
 
 @infra.command("secrets")
-@_stack
+@stack_option
 @output_option
 @root_option
 @exits
@@ -82,7 +79,7 @@ def pr_diff(base, stacks, number, repository, github_api, base_sha, head_sha, ou
 
 
 @infra.command("stale")
-@_stack
+@stack_option
 @click.option("--delete", "delete_", is_flag=True, help="Delete what is stale (default: only list it).")
 @click.option("--include", multiple=True, metavar="KIND/[NAMESPACE/]NAME",
               help="Also delete this Namespace or RBAC object (never deleted otherwise). Repeatable.")

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import click
 
-from plumbing.cli.common import exits, github_client, output_option, root_option
+from plumbing.cli.common import exits, github_client, output_option, root_option, stack_option
 
-_stack = click.option("-s", "--stack", default="dogfooding", show_default=True,
-                      help="The stack: Pulumi.<stack>.yaml at the repository root.")
 _github = click.option("--github-api", default=None,
                        help="GitHub API base URL (default: https://api.github.com; token from $GITHUB_TOKEN).")
 _remote = click.option("--remote", default=None,
@@ -17,7 +15,7 @@ _base = click.option("--base", default="main", show_default=True, help="The bran
 
 
 @click.group("versions", invoke_without_command=True)
-@_stack
+@stack_option
 @output_option
 @click.option("--offline", is_flag=True, help="Read only the repository (what git pins): no cluster, buckets or GitHub.")
 @_github
@@ -50,7 +48,7 @@ def _show(stack, output, offline, github_api, root):
 
 @versions.command("bump")
 @click.argument("component")
-@_stack
+@stack_option
 @click.option("--to", "to", default=None, metavar="VERSION", help="Pin this version (vX.Y.Z or a nightly tag).")
 @click.option("--channel", is_flag=True, help="Pin the newest verified version of the component's channel.")
 @click.option("--force", is_flag=True, help="Pin without looking up the post-release test (needs --reason).")
@@ -75,7 +73,7 @@ def bump(component, stack, to, channel, force, reason, pr, remote, base, github_
 
 
 @versions.command("promote")
-@_stack
+@stack_option
 @_remote
 @_base
 @_github
