@@ -121,7 +121,7 @@ def test_adoption_imports_every_github_object_by_the_id_the_provider_expects(tmp
     (tmp_path / "plain").mkdir()
     plain = {r["name"]: r["inputs"] for r in plan(scratch(tmp_path / "plain"), "gh", program_root=ROOT)}
     assert {r["name"]: r["inputs"] for r in inventory} == plain
-    from plumbing.inventory.records import format_text
+    from plumbing.inventory.report import format_text
 
     assert "      import 'plumbing:area/infra'" in format_text(inventory, "gh")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from plumbing.inventory import records as inv
+from plumbing.inventory import report as inv
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from plumbing.cli.main import plumbing
-from plumbing.inventory import records as inv
+from plumbing.inventory import report as inv
 from plumbing.inventory.mocks import plan, stack_config, stacks
 
 from .conftest import ROOT, of_type

@@ -94,7 +94,7 @@ def inputs_digest(root: Path, stack: str) -> str:
 
 def stack_diff(base: Path, head: Path, stack: str) -> StackDiff:
     from plumbing.inventory import mocks
-    from plumbing.inventory import records as inv
+    from plumbing.inventory import report as inv
     from plumbing.inventory.commands import violations
 
     if inputs_digest(base, stack) == inputs_digest(head, stack):   # most PRs: nothing to plan twice
@@ -115,7 +115,7 @@ def stack_diff(base: Path, head: Path, stack: str) -> StackDiff:
 
 
 def markdown(diffs: list[StackDiff], base_sha: str = "", head_sha: str = "") -> str:
-    from plumbing.inventory import records as inv
+    from plumbing.inventory import report as inv
 
     span = f" ({base_sha[:10]} → {head_sha[:10]})" if base_sha and head_sha else ""
     lines = [MARKER, f"### Infrastructure this pull request changes{span}", "",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from plumbing.inventory.records import get_path
+from plumbing.inventory.report import get_path
 
 CRONJOB = "kubernetes:batch/v1:CronJob"
 

@@ -47,7 +47,7 @@ def violations(inventory: list[dict], root: Path, stack: str | None = None) -> l
 
 def plan(root: Path, stack: str, output: str = "text", diff_file: str | None = None) -> int:
     runner = _runner()
-    from plumbing.inventory import records as inv
+    from plumbing.inventory import report as inv
 
     saved = inv.load_saved(diff_file) if diff_file else None
     resources = runner.plan(root, stack)

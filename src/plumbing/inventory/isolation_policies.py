@@ -14,7 +14,7 @@ from functools import cache
 
 from plumbing import layout
 from plumbing.inventory.isolation import PROJECT_LABEL, REGISTRY_PATH_ANNOTATION, object_prefix
-from plumbing.inventory.records import get_path
+from plumbing.inventory.report import get_path
 
 BUCKET = "gcp:storage/bucket:Bucket"
 BUCKET_IAM = ("gcp:storage/bucketIAMMember:BucketIAMMember", "gcp:storage/bucketIAMBinding:BucketIAMBinding")

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from plumbing import layout
 from plumbing.config import image_pin_problem
 from plumbing.inventory import cd_policies, isolation_policies
-from plumbing.inventory.records import get_path
+from plumbing.inventory.report import get_path
 
 PUBLIC_MEMBERS = {"allUsers", "allAuthenticatedUsers"}
 PUBLIC_ROLE = "roles/storage.objectViewer"
