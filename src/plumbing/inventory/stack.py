@@ -64,11 +64,6 @@ class Settings:
     def workload_pool(self) -> str:
         return f"{self.gcp_project}.svc.id.goog"
 
-    def release_file(self, component: str, name: str = "release.yaml") -> str:
-        from plumbing import layout
-
-        return f"{TEKTON_RELEASES}/{layout.release_file(component, self.versions[component], name)}"
-
 
 def _is_version(tag: str) -> bool:
     """A full release vX.Y.Z or a nightly tag: one immutable previous/<tag>/ folder."""
