@@ -76,7 +76,7 @@ def is_pinned_release_url(url: str) -> bool:
     not latest/, which moves?"""
     parts = urlsplit(url).path.strip("/").split("/")
     return (len(parts) >= 4 and parts[-3] == "previous" and "latest" not in parts
-            and versions.sort_key(parts[-2])[0] != 0)
+            and of_kind(parts[-2], None))
 
 
 def split_release_path(project: str, name: str) -> tuple[str, str] | None:
@@ -99,7 +99,7 @@ def group_by_version(blobs, project: str) -> dict[str, dict]:
 
 
 def of_kind(tag: str, kind: str | None) -> bool:
-    """Is `tag` a version of `kind` (any kind when None)?"""
+    """Is `tag` a version of `kind` (a version at all when None)?"""
     try:
         found = versions.parse(tag).kind
     except versions.VersionError:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from plumbing import layout
 from plumbing.findings import ConfigError
 
 # Tekton components at pinned versions; their release folders (plumbing.layout) are immutable.
@@ -65,17 +66,6 @@ class Settings:
         return f"{self.gcp_project}.svc.id.goog"
 
 
-def _is_version(tag: str) -> bool:
-    """A full release vX.Y.Z or a nightly tag: one immutable previous/<tag>/ folder."""
-    from plumbing.versions import VersionError, parse
-
-    try:
-        parse(tag)
-    except VersionError:
-        return False
-    return True
-
-
 def _versions(pinned: dict | None) -> dict:
     versions = dict(DEFAULT_VERSIONS)
     versions.update(pinned or {})
@@ -84,7 +74,7 @@ def _versions(pinned: dict | None) -> dict:
         raise ConfigError(f"plumbing:tektonVersions: unknown component {unknown[0]!r}; "
                           f"known: {', '.join(DEFAULT_VERSIONS)}")
     for component, version in versions.items():
-        if not isinstance(version, str) or not _is_version(version):
+        if not isinstance(version, str) or not layout.of_kind(version, None):
             raise ConfigError(f"plumbing:tektonVersions.{component}: {version!r} is not a pinned version such as v1.0.0")
     return versions
 
