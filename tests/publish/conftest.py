@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,16 @@ def make_release(tmp_path: Path, version: str, *, labels: str | None = None, sal
         (d / name).parent.mkdir(parents=True, exist_ok=True)
         (d / name).write_text(content)
     return d
+
+
+@pytest.fixture
+def root(scratch_repo, tmp_path):
+    """A scratch plumbing repository whose buckets are local folders."""
+    text = (scratch_repo / "plumbing.yaml").read_text()
+    for kind in ("nightly", "release", "logs"):
+        text = re.sub(rf"(\n  {kind}: )gs://\S+", rf"\1{(tmp_path / ('b-' + kind)).as_uri()}", text, count=1)
+    (scratch_repo / "plumbing.yaml").write_text(text)
+    return scratch_repo
 
 
 @pytest.fixture

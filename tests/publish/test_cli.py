@@ -22,16 +22,6 @@ def run(*args):
     return CliRunner().invoke(release, [str(a) for a in args])
 
 
-@pytest.fixture
-def root(scratch_repo, tmp_path):
-    """A scratch plumbing repository whose buckets are local folders."""
-    text = (scratch_repo / "plumbing.yaml").read_text()
-    for kind in ("nightly", "release", "logs"):
-        text = re.sub(rf"(\n  {kind}: )gs://\S+", rf"\1{(tmp_path / ('b-' + kind)).as_uri()}", text, count=1)
-    (scratch_repo / "plumbing.yaml").write_text(text)
-    return scratch_repo
-
-
 def test_publish_prints_what_it_did_and_public_urls(gcs_bucket_url, release_dir, root):
     d = release_dir("v1.2.3")
     r = run("publish", "pipeline", "v1.2.3", "--from", d, "--bucket", gcs_bucket_url, "--root", root)

@@ -5,7 +5,6 @@ API (fake-gcs-server) and a local folder."""
 from __future__ import annotations
 
 import os
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,16 +18,6 @@ NIGHTLY = "v20261201-0123456789"
 
 def run(*args):
     return CliRunner().invoke(release, [str(a) for a in args])
-
-
-@pytest.fixture
-def root(scratch_repo, tmp_path):
-    """A scratch plumbing repository whose buckets are local folders."""
-    text = (scratch_repo / "plumbing.yaml").read_text()
-    for kind in ("nightly", "release", "logs"):
-        text = re.sub(rf"(\n  {kind}: )gs://\S+", rf"\1{(tmp_path / ('b-' + kind)).as_uri()}", text, count=1)
-    (scratch_repo / "plumbing.yaml").write_text(text)
-    return scratch_repo
 
 
 @pytest.fixture(params=["gs", "file"])
